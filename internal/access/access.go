@@ -1,0 +1,105 @@
+// Package access defines roles, permissions and scopes: who may do what, and where.
+// A principal's scope is the whole organization or one department subtree.
+package access
+
+import (
+	"strings"
+)
+
+// Role is a user's role (SPEC §9).
+type Role string
+
+// The roles.
+const (
+	Admin           Role = "admin"
+	SecurityOfficer Role = "security_officer"
+	HR              Role = "hr"
+	DeptManager     Role = "dept_manager"
+	RosterOwner     Role = "roster_owner"
+	Responder       Role = "responder"
+	Viewer          Role = "viewer"
+	Employee        Role = "employee"
+)
+
+// Roles lists every role in the order the UI shows them.
+func Roles() []Role {
+	return []Role{Admin, SecurityOfficer, HR, DeptManager, RosterOwner, Responder, Viewer, Employee}
+}
+
+// ParseRole returns the role named s, or false.
+func ParseRole(s string) (Role, bool) {
+	for _, r := range Roles() {
+		if string(r) == s {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// Permission is one thing a role may do inside its scope.
+type Permission string
+
+// The permissions.
+const (
+	DirectoryRead   Permission = "directory.read"   // see people and departments (masked)
+	DirectoryWrite  Permission = "directory.write"  // create and change people and departments
+	DirectoryReveal Permission = "directory.reveal" // see full phone numbers and emails, with a reason
+	OrgRead         Permission = "org.read"         // see external organizations (masked)
+	OrgWrite        Permission = "org.write"        // change external organizations
+	UsersManage     Permission = "users.manage"     // accounts and roles
+	AuditRead       Permission = "audit.read"       // the audit log
+)
+
+// Allows reports whether a role carries a permission. Separation of duties: the admin
+// does not read the audit log and the security officer does not edit data.
+func (r Role) Allows(p Permission) bool {
+	switch p {
+	case DirectoryRead:
+		return r != ""
+	case DirectoryWrite:
+		return r == Admin || r == HR || r == DeptManager
+	case DirectoryReveal:
+		return r == Admin || r == HR || r == DeptManager || r == Responder
+	case OrgRead:
+		return r != Employee && r != ""
+	case OrgWrite:
+		return r == Admin || r == HR || r == Responder
+	case UsersManage:
+		return r == Admin
+	case AuditRead:
+		return r == SecurityOfficer
+	}
+	return false
+}
+
+// Principal is the authenticated user on whose behalf a request runs.
+type Principal struct {
+	UserID      string
+	Username    string
+	Role        Role
+	ScopeDeptID string // "" for the whole organization
+	ScopePath   string // department path prefix of the scope ("/a/b/"), "" for the organization
+	PersonID    string // the directory person this user is, if any
+	IP          string
+	Locale      string
+}
+
+// Can reports whether the principal's role carries the permission (scope is checked per object).
+func (p *Principal) Can(perm Permission) bool { return p != nil && p.Role.Allows(perm) }
+
+// InScope reports whether a department (by its path) lies inside the principal's scope.
+// Employees' scope is themselves only, which the directory enforces per person.
+func (p *Principal) InScope(deptPath string) bool {
+	return strings.HasPrefix(deptPath, p.ScopePath)
+}
+
+// IsSelf reports whether personID is the principal's own person record.
+func (p *Principal) IsSelf(personID string) bool { return p.PersonID != "" && p.PersonID == personID }
+
+// SelfOnly reports whether the principal may see only their own person record.
+func (p *Principal) SelfOnly() bool { return p.Role == Employee }
+
+// System is the principal of work the system does on its own (migrations, demo, jobs).
+func System(name string) *Principal {
+	return &Principal{UserID: "", Username: name, Role: Admin}
+}

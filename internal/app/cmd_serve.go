@@ -1,0 +1,111 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"lifeline/internal/auth"
+	"lifeline/internal/jobs"
+	"lifeline/internal/server"
+	"lifeline/internal/web"
+)
+
+func cmdServe(ctx context.Context, args []string, env func(string) string, stdio IO) error {
+	var addr string
+	var withDemo, trustProxy, secureCookie bool
+	defAddr := env("LIFELINE_ADDR")
+	if defAddr == "" {
+		defAddr = "127.0.0.1:8080"
+	}
+	a, pos, err := command(ctx, "serve", args, env, stdio, func(fs *flag.FlagSet) {
+		fs.StringVar(&addr, "addr", defAddr, "listen address")
+		fs.BoolVar(&withDemo, "demo", envBool(env, "demo"), "load the demo organization into an empty database")
+		fs.BoolVar(&trustProxy, "trust-proxy", envBool(env, "trust-proxy"), "take client addresses from X-Forwarded-For")
+		fs.BoolVar(&secureCookie, "secure-cookie", envBool(env, "secure-cookie"), "mark cookies Secure (behind a TLS proxy)")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if len(pos) != 0 {
+		return usagef("serve takes no arguments")
+	}
+	a.Config.Addr, a.Config.TrustProxy, a.Config.SecureCookie = addr, trustProxy, secureCookie
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	// Listen first and serve readiness at once; the demo loads before the port answers /readyz.
+	srv, jc, err := a.Build()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if withDemo {
+		loaded, password, err := a.loadDemo(ctx, 500)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		if loaded {
+			printf(stdio.Stdout, "loaded the demo organization (500 people)\n")
+		}
+		if password != "" {
+			printf(stdio.Stdout, "log in as admin with password %s (shown once)\n", password)
+		}
+	}
+	if err := jc.Start(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	a.Log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("engine", string(a.DB.Engine)), slog.String("version", Version))
+	printf(stdio.Stdout, "Lifeline is serving on http://%s/ (engine %s)\n", ln.Addr(), a.DB.Engine)
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	shutdownErr := hs.Shutdown(sctx)
+	stopErr := jc.Stop(sctx)
+	a.Log.Info("stopped")
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, shutdownErr, stopErr)
+}
+
+// Build wires the HTTP server and the job queue client of a serving process.
+func (a *App) Build() (*server.Server, *jobs.Client, error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &auth.PurgeWorker{Auth: a.Auth})
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+			return auth.PurgeArgs{}, nil
+		}, nil),
+	}
+	jc, err := jobs.New(a.DB, jobs.Options{Workers: workers, Periodic: periodic, Logger: a.Log})
+	if err != nil {
+		return nil, nil, err
+	}
+	renderer, err := web.New()
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := server.New(server.Config{TrustProxy: a.Config.TrustProxy, SecureCookie: a.Config.SecureCookie, Version: Version}, server.Deps{
+		Log: a.Log, DB: a.DB, Auth: a.Auth, Directory: a.Directory, Web: renderer, Vault: a.Vault, Clock: a.Clock,
+	})
+	return srv, jc, nil
+}

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"net/http"
+
+	"lifeline/internal/audit"
+	"lifeline/internal/directory"
+)
+
+func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) error {
+	cursor, limit, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	items, next, err := s.dir.ListPeople(r.Context(), me(r), directory.PersonQuery{Q: q.Get("q"), DepartmentID: q.Get("department_id"),
+		Status: q.Get("status"), Page: directory.Page{Cursor: cursor, Limit: limit}})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[directory.PersonSummary]{Items: items, NextCursor: next})
+}
+
+func (s *Server) createPerson(w http.ResponseWriter, r *http.Request) error {
+	var in directory.PersonInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := s.dir.CreatePerson(r.Context(), me(r), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/people/"+p.ID)
+	return writeJSON(w, http.StatusCreated, p)
+}
+
+func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.dir.GetPerson(r.Context(), me(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
+	var in directory.PersonInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := s.dir.UpdatePerson(r.Context(), me(r), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) deletePerson(w http.ResponseWriter, r *http.Request) error {
+	if err := s.dir.DeletePerson(r.Context(), me(r), r.PathValue("id"), r.URL.Query().Get("reason")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) personHistory(w http.ResponseWriter, r *http.Request) error {
+	cursor, limit, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.dir.PersonHistory(r.Context(), me(r), r.PathValue("id"), directory.Page{Cursor: cursor, Limit: limit})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[directory.HistoryEntry]{Items: items, NextCursor: next})
+}
+
+// reasonInput is the body of a reveal: why the caller needs full values.
+type reasonInput struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) revealPerson(w http.ResponseWriter, r *http.Request) error {
+	var in reasonInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := s.dir.RevealPerson(r.Context(), me(r), r.PathValue("id"), in.Reason)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) personAccessLog(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.dir.RevealLog(r.Context(), me(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []audit.Entry{}
+	}
+	return writeJSON(w, http.StatusOK, list[audit.Entry]{Items: items})
+}

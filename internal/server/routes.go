@@ -1,0 +1,78 @@
+package server
+
+import "net/http"
+
+// route is one endpoint: a method, a net/http pattern, and its handler.
+type route struct {
+	Method  string
+	Pattern string
+	Handler http.Handler
+}
+
+// routes lists every HTTP route of Lifeline. The OpenAPI test checks the /api/v1 ones
+// against openapi.json in both directions.
+func (s *Server) routes() []route {
+	h := func(f http.HandlerFunc) http.Handler { return f }
+	return []route{
+		// Operations.
+		{"GET", "/healthz", h(s.healthz)},
+		{"GET", "/readyz", h(s.readyz)},
+		{"GET", "/metrics", s.metricsHandler()},
+
+		// API: documentation and the caller.
+		{"GET", "/api/v1/openapi.json", s.publicAPI(s.openAPI)},
+		{"GET", "/api/v1/me", s.api(s.getMe)},
+		{"GET", "/api/v1/search", s.api(s.search)},
+
+		// API: departments.
+		{"GET", "/api/v1/departments", s.api(s.listDepartments)},
+		{"POST", "/api/v1/departments", s.api(s.createDepartment)},
+		{"GET", "/api/v1/departments/{id}", s.api(s.getDepartment)},
+		{"PATCH", "/api/v1/departments/{id}", s.api(s.updateDepartment)},
+		{"DELETE", "/api/v1/departments/{id}", s.api(s.deleteDepartment)},
+		{"GET", "/api/v1/departments/{id}/history", s.api(s.departmentHistory)},
+
+		// API: people, their channels and emergency contacts.
+		{"GET", "/api/v1/people", s.api(s.listPeople)},
+		{"POST", "/api/v1/people", s.api(s.createPerson)},
+		{"GET", "/api/v1/people/{id}", s.api(s.getPerson)},
+		{"PATCH", "/api/v1/people/{id}", s.api(s.updatePerson)},
+		{"DELETE", "/api/v1/people/{id}", s.api(s.deletePerson)},
+		{"GET", "/api/v1/people/{id}/history", s.api(s.personHistory)},
+		{"POST", "/api/v1/people/{id}/reveal", s.api(s.revealPerson)},
+		{"GET", "/api/v1/people/{id}/access-log", s.api(s.personAccessLog)},
+
+		// API: external organizations and their contacts.
+		{"GET", "/api/v1/organizations", s.api(s.listOrganizations)},
+		{"POST", "/api/v1/organizations", s.api(s.createOrganization)},
+		{"GET", "/api/v1/organizations/{id}", s.api(s.getOrganization)},
+		{"PATCH", "/api/v1/organizations/{id}", s.api(s.updateOrganization)},
+		{"DELETE", "/api/v1/organizations/{id}", s.api(s.deleteOrganization)},
+		{"GET", "/api/v1/organizations/{id}/history", s.api(s.organizationHistory)},
+		{"POST", "/api/v1/organizations/{id}/reveal", s.api(s.revealOrganization)},
+		{"POST", "/api/v1/organizations/{id}/contacts", s.api(s.createContact)},
+		{"PATCH", "/api/v1/organizations/{id}/contacts/{cid}", s.api(s.updateContact)},
+		{"DELETE", "/api/v1/organizations/{id}/contacts/{cid}", s.api(s.deleteContact)},
+
+		// API: accounts and tokens.
+		{"GET", "/api/v1/users", s.api(s.listUsers)},
+		{"POST", "/api/v1/users", s.api(s.createUser)},
+		{"GET", "/api/v1/users/{id}", s.api(s.getUser)},
+		{"PATCH", "/api/v1/users/{id}", s.api(s.updateUser)},
+		{"GET", "/api/v1/users/{id}/tokens", s.api(s.listTokens)},
+		{"POST", "/api/v1/users/{id}/tokens", s.api(s.createToken)},
+		{"DELETE", "/api/v1/users/{id}/tokens/{tid}", s.api(s.revokeToken)},
+
+		// Web UI.
+		{"GET", "/static/", s.web.Static()},
+		{"GET", "/{$}", h(s.home)},
+		{"GET", "/login", h(s.pageLogin)},
+		{"POST", "/login", h(s.doLogin)},
+		{"POST", "/logout", h(s.doLogout)},
+		{"POST", "/lang", h(s.setLanguage)},
+		{"GET", "/people", s.page(s.pagePeople)},
+		{"GET", "/people/{id}", s.page(s.pagePerson)},
+		{"POST", "/people/{id}/reveal", s.page(s.pageReveal)},
+		{"GET", "/departments", s.page(s.pageDepartments)},
+	}
+}
