@@ -55,8 +55,17 @@ func (s *Server) publicAPI(fn apiFunc) http.Handler {
 	})
 }
 
-// authenticate returns the principal of a bearer token or, failing that, a session cookie.
+// authenticate returns the principal of a bearer token or, failing that, a session
+// cookie, and notes the user for the request log.
 func (s *Server) authenticate(r *http.Request) (*access.Principal, error) {
+	p, err := s.credentials(r)
+	if ri := infoOf(r.Context()); ri != nil && p != nil {
+		ri.userID = p.UserID
+	}
+	return p, err
+}
+
+func (s *Server) credentials(r *http.Request) (*access.Principal, error) {
 	ip := s.clientIP(r)
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")

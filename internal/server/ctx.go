@@ -11,7 +11,18 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keyPrincipal
+	keyRequestInfo
 )
+
+// requestInfo is filled in while a request is handled and read when it is logged.
+type requestInfo struct {
+	userID string
+}
+
+func infoOf(ctx context.Context) *requestInfo {
+	ri, _ := ctx.Value(keyRequestInfo).(*requestInfo)
+	return ri
+}
 
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(keyRequestID).(string)

@@ -58,7 +58,8 @@ func (s *Server) observe(pattern func(*http.Request) string, next http.Handler) 
 			rand.Read(b)
 			id = hex.EncodeToString(b)
 		}
-		ctx := context.WithValue(r.Context(), keyRequestID, id)
+		info := &requestInfo{}
+		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyRequestInfo, info)
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w}
@@ -77,12 +78,8 @@ func (s *Server) observe(pattern func(*http.Request) string, next http.Handler) 
 			d := time.Since(start)
 			s.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
 			s.metrics.duration.WithLabelValues(r.Method, route).Observe(d.Seconds())
-			user := ""
-			if p := principalOf(r.Context()); p != nil {
-				user = p.UserID
-			}
 			s.log.InfoContext(ctx, "request", slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", route),
-				slog.Int("status", status), slog.Int("bytes", rec.bytes), slog.Duration("duration", d), slog.String("user_id", user))
+				slog.Int("status", status), slog.Int("bytes", rec.bytes), slog.Duration("duration", d), slog.String("user_id", info.userID))
 		}()
 		next.ServeHTTP(rec, r)
 	})
