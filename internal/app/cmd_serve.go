@@ -12,6 +12,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"lifeline/internal/audit"
 	"lifeline/internal/auth"
 	"lifeline/internal/jobs"
 	"lifeline/internal/server"
@@ -91,10 +92,14 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 func (a *App) Build() (*server.Server, *jobs.Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &auth.PurgeWorker{Auth: a.Auth})
+	river.AddWorker(workers, &audit.CheckpointWorker{DB: a.DB, Key: a.Vault.SubKey(audit.KeyPurpose)})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 			return auth.PurgeArgs{}, nil
 		}, nil),
+		river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+			return audit.CheckpointArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	jc, err := jobs.New(a.DB, jobs.Options{Workers: workers, Periodic: periodic, Logger: a.Log})
 	if err != nil {

@@ -21,6 +21,7 @@ usage:
   lifeline user add NAME --role ROLE [--department PATH] [--display-name TEXT] --password-stdin
   lifeline token create NAME [--name TOKEN-NAME]
   lifeline demo [--people N]
+  lifeline audit verify [--json]       exit status 1 when the chain is broken
   lifeline version
 
 Every command takes --data DIR and --database-url URL; LIFELINE_* environment variables
@@ -60,6 +61,8 @@ func Run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		return cmdToken(ctx, rest, env, stdio)
 	case "demo":
 		return cmdDemo(ctx, rest, env, stdio)
+	case "audit":
+		return cmdAudit(ctx, rest, env, stdio)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdio.Stdout, "lifeline", Version)
 		return nil

@@ -107,3 +107,46 @@ func TestCrossOriginRequestsRefused(t *testing.T) {
 		t.Fatalf("me = %s", r.Body)
 	}
 }
+
+// TestAuditLogAccess: only the security officer reads the audit log; the chain verifies
+// through the CLI, and a broken chain makes `audit verify` fail.
+func TestAuditLogAccess(t *testing.T) {
+	a := apptest.Start(t, apptest.Options{})
+	admin := a.User(t, "root", "admin", "")
+	so := a.User(t, "sec", "security_officer", "")
+	createDept(t, a, admin, "总部", "")
+	mustStatus(t, a.Do(t, "GET", "/api/v1/audit", admin, nil), http.StatusForbidden)
+	r := a.Do(t, "GET", "/api/v1/audit?action=token.create&limit=1", so, nil)
+	mustStatus(t, r, http.StatusOK)
+	var page struct {
+		Items []struct {
+			Seq    int64
+			Action string
+		}
+		NextCursor string `json:"next_cursor"`
+	}
+	r.Decode(t, &page)
+	if len(page.Items) != 1 || page.Items[0].Action != "token.create" || page.NextCursor == "" {
+		t.Fatalf("audit page = %s", r.Body)
+	}
+	r = a.Do(t, "GET", "/api/v1/audit?action=token.create&cursor="+page.NextCursor, so, nil)
+	r.Decode(t, &page)
+	if len(page.Items) != 1 {
+		t.Fatalf("second page = %s", r.Body)
+	}
+	// A security officer cannot edit data (separation of duties).
+	mustStatus(t, a.Do(t, "POST", "/api/v1/departments", so, map[string]any{"name": "x"}), http.StatusForbidden)
+	if out := a.Run(t, "", "audit", "verify"); !strings.Contains(out, "intact") {
+		t.Fatalf("verify: %s", out)
+	}
+	if _, err := a.App.DB.Write.Exec(`DROP TRIGGER audit_log_no_update`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.App.DB.Write.Exec(`UPDATE audit_log SET actor_name = 'someone else' WHERE seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	out, err := a.TryRun("", "audit", "verify")
+	if err == nil || !strings.Contains(out, "BROKEN at record 2") {
+		t.Fatalf("verify of a broken chain: %q, %v", out, err)
+	}
+}

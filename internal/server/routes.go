@@ -63,6 +63,9 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/users/{id}/tokens", s.api(s.createToken)},
 		{"DELETE", "/api/v1/users/{id}/tokens/{tid}", s.api(s.revokeToken)},
 
+		// API: the audit log (security officer only).
+		{"GET", "/api/v1/audit", s.api(s.searchAudit)},
+
 		// Web UI.
 		{"GET", "/static/", s.web.Static()},
 		{"GET", "/{$}", h(s.home)},

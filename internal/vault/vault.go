@@ -31,6 +31,7 @@ var ErrDecrypt = errors.New("vault: cannot open sealed value")
 
 // Vault seals and opens values and computes blind indexes.
 type Vault struct {
+	master   []byte
 	current  uint32
 	keys     map[uint32]cipher.AEAD
 	indexKey []byte
@@ -41,7 +42,7 @@ func New(master []byte) (*Vault, error) {
 	if len(master) != 32 {
 		return nil, fmt.Errorf("vault: master key must be 32 bytes, got %d", len(master))
 	}
-	v := &Vault{current: 1, keys: map[uint32]cipher.AEAD{}}
+	v := &Vault{master: append([]byte(nil), master...), current: 1, keys: map[uint32]cipher.AEAD{}}
 	dk, err := hkdf.Key(sha256.New, master, nil, "lifeline data key 1", 32)
 	if err != nil {
 		return nil, err
@@ -153,4 +154,14 @@ func (v *Vault) Index(domain, normalized string) string {
 	m.Write([]byte{0})
 	m.Write([]byte(normalized))
 	return hex.EncodeToString(m.Sum(nil)[:20])
+}
+
+// SubKey derives a 32-byte key for one purpose (e.g. signing audit checkpoints), so that
+// no two uses share a key.
+func (v *Vault) SubKey(purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, v.master, nil, "lifeline "+purpose, 32)
+	if err != nil {
+		panic(err) // only for lengths HKDF cannot produce
+	}
+	return k
 }
