@@ -238,6 +238,9 @@ func (s *Service) UpdateUser(ctx context.Context, p *access.Principal, id string
 		}
 		var v errs.Validation
 		old := u
+		if in.Username != nil && *in.Username != u.Username {
+			v.Add("username", "user names cannot be changed; create a new account")
+		}
 		if in.DisplayName != nil {
 			u.DisplayName = strings.TrimSpace(*in.DisplayName)
 			v.Check(u.DisplayName != "" && len([]rune(u.DisplayName)) <= 64, "display_name", "required, at most 64 characters")

@@ -35,6 +35,9 @@ type historyEntry struct {
 
 // recordHistory appends a history entry inside the caller's transaction.
 func recordHistory(ctx context.Context, tx store.Querier, p *access.Principal, at time.Time, h historyEntry) error {
+	if h.Changes == nil {
+		h.Changes = []Change{}
+	}
 	b, err := json.Marshal(h.Changes)
 	if err != nil {
 		return err

@@ -111,7 +111,7 @@ func (s *Service) ListOrganizations(ctx context.Context, p *access.Principal, q 
 		if err := rows.Scan(&o.ID, &o.Name, &o.Kind, &o.AgreementRef, &o.Notes, &o.CreatedAt, &o.UpdatedAt); err != nil {
 			return nil, "", err
 		}
-		o.Masked = true
+		o.Masked, o.Contacts = true, []OrgContact{}
 		out = append(out, o)
 	}
 	if err := rows.Err(); err != nil {

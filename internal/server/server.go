@@ -15,6 +15,7 @@ import (
 	"lifeline/internal/auth"
 	"lifeline/internal/clock"
 	"lifeline/internal/directory"
+	"lifeline/internal/errs"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
 	"lifeline/internal/web"
@@ -92,6 +93,9 @@ func New(cfg Config, d Deps) *Server {
 		return "unmatched"
 	}
 	protect := http.NewCrossOriginProtection()
+	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeProblem(w, r, errs.E(errs.Forbidden, "cross-origin request refused"))
+	}))
 	s.handler = s.observe(pattern, s.secureHeaders(protect.Handler(mux)))
 	return s
 }
