@@ -11,6 +11,7 @@ import (
 	"lifeline/internal/auth"
 	"lifeline/internal/clock"
 	"lifeline/internal/directory"
+	"lifeline/internal/keys"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
 )
@@ -42,6 +43,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	c := clock.System{}
+	if err := keys.Load(ctx, db, v, c.Now()); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return &App{
 		Config: cfg, Log: log, Clock: c, DB: db, Vault: v,
 		Auth:      auth.New(db, c, auth.DefaultConfig()),

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -43,4 +44,9 @@ func cmdAudit(ctx context.Context, args []string, env func(string) string, stdio
 		return errChainBroken
 	}
 	return nil
+}
+
+// auditSystem records an operator's command-line action in the audit log.
+func auditSystem(ctx context.Context, tx *sql.Tx, a *App, action, detail string) error {
+	return audit.Record(ctx, tx, cliPrincipal(), a.Clock.Now(), audit.Event{Action: action, ObjectType: "system", Detail: detail})
 }

@@ -15,6 +15,7 @@ import (
 	"lifeline/internal/audit"
 	"lifeline/internal/auth"
 	"lifeline/internal/jobs"
+	"lifeline/internal/keys"
 	"lifeline/internal/server"
 	"lifeline/internal/web"
 )
@@ -71,6 +72,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	go a.refreshKeys(ctx)
 	a.Log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("engine", string(a.DB.Engine)), slog.String("version", Version))
 	printf(stdio.Stdout, "Lifeline is serving on http://%s/ (engine %s)\n", ln.Addr(), a.DB.Engine)
 	select {
@@ -93,6 +95,7 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &auth.PurgeWorker{Auth: a.Auth})
 	river.AddWorker(workers, &audit.CheckpointWorker{DB: a.DB, Key: a.Vault.SubKey(audit.KeyPurpose)})
+	river.AddWorker(workers, &keys.ReencryptWorker{DB: a.DB, Vault: a.Vault})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 			return auth.PurgeArgs{}, nil
@@ -113,4 +116,21 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 		Log: a.Log, DB: a.DB, Auth: a.Auth, Directory: a.Directory, Web: renderer, Vault: a.Vault, Clock: a.Clock,
 	})
 	return srv, jc, nil
+}
+
+// refreshKeys reloads the data keys every minute, so that after a rotation done by
+// another process this one seals with the new key too.
+func (a *App) refreshKeys(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := keys.Refresh(ctx, a.DB, a.Vault); err != nil {
+				a.Log.Warn("refresh data keys", slog.String("error", err.Error()))
+			}
+		}
+	}
 }

@@ -22,6 +22,7 @@ usage:
   lifeline token create NAME [--name TOKEN-NAME]
   lifeline demo [--people N]
   lifeline audit verify [--json]       exit status 1 when the chain is broken
+  lifeline keys rotate | status        data keys: add one and re-encrypt in the background
   lifeline version
 
 Every command takes --data DIR and --database-url URL; LIFELINE_* environment variables
@@ -63,6 +64,8 @@ func Run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		return cmdDemo(ctx, rest, env, stdio)
 	case "audit":
 		return cmdAudit(ctx, rest, env, stdio)
+	case "keys":
+		return cmdKeys(ctx, rest, env, stdio)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdio.Stdout, "lifeline", Version)
 		return nil

@@ -180,10 +180,11 @@ func maskID(s string) string {
 func insertChannel(ctx context.Context, tx store.Querier, v *vault.Vault, now time.Time, personID, contactID string, n normalized, position int) error {
 	id := store.NewID()
 	b, _ := json.Marshal(n.secret)
-	_, err := tx.ExecContext(ctx, `INSERT INTO channels (id, person_id, contact_id, kind, sealed, lookup, masked, masked_e164,
+	sealed := v.Seal(b, id)
+	_, err := tx.ExecContext(ctx, `INSERT INTO channels (id, person_id, contact_id, kind, sealed, key_id, lookup, masked, masked_e164,
 			phone_type, carrier, region, country, extension, position, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
-		id, nullIfEmpty(personID), nullIfEmpty(contactID), n.kind, v.Seal(b, id), n.lookup, n.masked, n.maskedE164,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+		id, nullIfEmpty(personID), nullIfEmpty(contactID), n.kind, sealed, vault.KeyID(sealed), n.lookup, n.masked, n.maskedE164,
 		n.phoneType, n.carrier, n.region, n.cntry, n.extension, position, store.TS(now))
 	if err != nil {
 		return fmt.Errorf("insert channel: %w", err)

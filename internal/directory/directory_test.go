@@ -14,6 +14,7 @@ import (
 	"lifeline/internal/clock"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/keys"
 	"lifeline/internal/store"
 	"lifeline/internal/store/storetest"
 	"lifeline/internal/vault"
@@ -30,6 +31,9 @@ func newService(t *testing.T, e storetest.Engine) (*directory.Service, *store.DB
 	db := storetest.Open(t, e)
 	v, err := vault.Load(t.TempDir(), "")
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Load(context.Background(), db, v, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	var c clock.Clock = clock.System{}
@@ -190,6 +194,9 @@ func TestNoPlaintextAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := vault.Load(dir, "")
+	if err := keys.Load(ctx, db, v, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	svc := directory.New(db, v, &fixedClock{time.Now()})
 	sys := access.System("test")
 	d, err := svc.CreateDepartment(ctx, sys, directory.DepartmentInput{Name: ptr("总部")})

@@ -13,6 +13,7 @@ import (
 	"lifeline/internal/access"
 	"lifeline/internal/errs"
 	"lifeline/internal/store"
+	"lifeline/internal/vault"
 )
 
 // teeWriter keeps a copy of what a handler writes, to store it for replays.
@@ -74,8 +75,9 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *access.Pr
 		_, _ = s.db.Write.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2`, p.UserID, key)
 		return
 	}
-	_, err = s.db.Write.ExecContext(ctx, `UPDATE idempotency_keys SET status = $1, content_type = $2, body = $3 WHERE user_id = $4 AND key = $5`,
-		tw.status, tw.Header().Get("Content-Type"), s.vault.Seal(tw.buf.Bytes(), p.UserID+"\x00"+key), p.UserID, key)
+	sealed := s.vault.Seal(tw.buf.Bytes(), p.UserID+":"+key)
+	_, err = s.db.Write.ExecContext(ctx, `UPDATE idempotency_keys SET status = $1, content_type = $2, body = $3, key_id = $4 WHERE user_id = $5 AND key = $6`,
+		tw.status, tw.Header().Get("Content-Type"), sealed, vault.KeyID(sealed), p.UserID, key)
 	if err != nil {
 		s.log.ErrorContext(ctx, "store idempotent response", "error", err.Error())
 	}
@@ -103,7 +105,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, p *access.Princi
 		s.writeProblem(w, r, errs.E(errs.Conflict, "a request with this Idempotency-Key is still in progress"))
 		return
 	}
-	body, err := s.vault.Open(sealed, p.UserID+"\x00"+key)
+	body, err := s.vault.Open(sealed, p.UserID+":"+key)
 	if err != nil {
 		s.writeProblem(w, r, err)
 		return

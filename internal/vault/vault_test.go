@@ -2,19 +2,33 @@ package vault
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-func TestSealOpenAndContextBinding(t *testing.T) {
-	v, err := Load(t.TempDir(), "")
+// withKey returns a vault of a fresh data directory with data key 1 installed.
+func withKey(t *testing.T, dir string) *Vault {
+	t.Helper()
+	v, err := Load(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := v.Install(1, v.NewDataKey(1), true); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestSealOpenAndContextBinding(t *testing.T) {
+	v := withKey(t, t.TempDir())
 	s := v.Seal([]byte("+8613800138000"), "row1")
 	if bytes.Contains(s, []byte("13800138000")) {
 		t.Fatal("sealed value holds plaintext")
+	}
+	if KeyID(s) != 1 {
+		t.Fatalf("key id %d", KeyID(s))
 	}
 	got, err := v.Open(s, "row1")
 	if err != nil || string(got) != "+8613800138000" {
@@ -26,6 +40,41 @@ func TestSealOpenAndContextBinding(t *testing.T) {
 	s[len(s)-1] ^= 1
 	if _, err := v.Open(s, "row1"); err == nil {
 		t.Fatal("a tampered value opened")
+	}
+}
+
+func TestDataKeysWrappedAndRotated(t *testing.T) {
+	dir := t.TempDir()
+	v, _ := Load(dir, "")
+	w1 := v.NewDataKey(1)
+	if err := v.Install(1, w1, true); err != nil {
+		t.Fatal(err)
+	}
+	old := v.Seal([]byte("a"), "c")
+	w2 := v.NewDataKey(2)
+	if err := v.Install(2, w2, true); err != nil {
+		t.Fatal(err)
+	}
+	if v.Current() != 2 || KeyID(v.Seal([]byte("b"), "c")) != 2 {
+		t.Fatal("the newest key does not seal")
+	}
+	if got, err := v.Open(old, "c"); err != nil || string(got) != "a" {
+		t.Fatal("a value sealed with the older key no longer opens")
+	}
+	// A wrapped key does not unwrap under another id or another master key.
+	if err := v.Install(3, w2, true); err == nil {
+		t.Fatal("a wrapped key installed under another id")
+	}
+	other, _ := Load(t.TempDir(), "")
+	if err := other.Install(1, w1, true); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("a data key unwrapped under another master key: %v", err)
+	}
+	// A vault meeting an unknown key id refreshes once.
+	fresh, _ := Load(dir, "")
+	refreshed := 0
+	fresh.SetRefresh(func() error { refreshed++; return fresh.Install(1, w1, true) })
+	if got, err := fresh.Open(old, "c"); err != nil || string(got) != "a" || refreshed != 1 {
+		t.Fatalf("refresh on unknown key: %q, %v, %d", got, err, refreshed)
 	}
 }
 
@@ -53,9 +102,6 @@ func TestKeyFileIsPrivateAndStable(t *testing.T) {
 	if other.Index("phone", "x") == a.Index("phone", "x") {
 		t.Fatal("different keys gave the same blind index")
 	}
-	if _, err := other.Open(a.Seal([]byte("x"), "c"), "c"); err == nil {
-		t.Fatal("a value opened under another master key")
-	}
 }
 
 func TestEnvironmentKey(t *testing.T) {
@@ -64,6 +110,9 @@ func TestEnvironmentKey(t *testing.T) {
 	}
 	v, err := Load(t.TempDir(), "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Install(1, v.NewDataKey(1), true); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := v.Open(v.Seal([]byte("a"), ""), ""); string(got) != "a" {
