@@ -1,0 +1,178 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"lifeline/internal/access"
+	"lifeline/internal/directory"
+	"lifeline/internal/errs"
+)
+
+// TestMessageKeys checks that every key a template translates exists, in both languages.
+func TestMessageKeys(t *testing.T) {
+	re := regexp.MustCompile(`\bt "([a-z0-9_.]+)"`)
+	err := fs.WalkDir(files, "templates", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(files, name)
+		if err != nil {
+			return err
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			if _, ok := messages[m[1]]; !ok {
+				t.Errorf("%s: message %q is not defined", name, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, m := range messages {
+		if m.zh == "" || m.en == "" {
+			t.Errorf("message %q lacks a translation", k)
+		}
+	}
+}
+
+func TestNegotiate(t *testing.T) {
+	cases := []struct {
+		cookie, locale, accept string
+		want                   Lang
+	}{
+		{"", "", "", Zh},
+		{"en", "zh", "zh-CN", En},
+		{"zh", "en", "en-US", Zh},
+		{"xx", "en", "", En},
+		{"", "zh-CN", "en", Zh},
+		{"", "", "en-GB,en;q=0.9", En},
+		{"", "", "zh-CN,zh;q=0.9,en;q=0.8", Zh},
+	}
+	for _, c := range cases {
+		if got := Negotiate(c.cookie, c.locale, c.accept); got != c.want {
+			t.Errorf("Negotiate(%q, %q, %q) = %s, want %s", c.cookie, c.locale, c.accept, got, c.want)
+		}
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/people": true, "/people?q=张": true, "/": true,
+		"": false, "//evil.example": false, "/\\evil.example": false, "https://evil.example": false,
+		"people": false, "/a\nb": false, "/a\\b": false,
+	} {
+		if got := LocalPath(p); got != want {
+			t.Errorf("LocalPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestBuildTree(t *testing.T) {
+	tree := BuildTree([]directory.Department{
+		{ID: "a", Name: "集团"}, {ID: "b", ParentID: "a", Name: "生产部"}, {ID: "c", ParentID: "b", Name: "一车间"},
+		{ID: "d", ParentID: "a", Name: "财务部"}, {ID: "e", ParentID: "zz", Name: "孤儿"},
+	})
+	if len(tree) != 2 || tree[0].ID != "a" || tree[1].ID != "e" {
+		t.Fatalf("roots = %+v", tree)
+	}
+	if len(tree[0].Children) != 2 || tree[0].Children[0].Children[0].ID != "c" {
+		t.Fatalf("children of a = %+v", tree[0].Children)
+	}
+}
+
+// TestRender renders every page and fragment in both languages with sample data.
+func TestRender(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 2, 30, 0, 0, time.UTC)
+	user := &access.Principal{Username: "admin", Role: access.Admin}
+	person := directory.Person{ID: "p1", EmployeeNo: "E000001", Name: "张伟", DepartmentID: "d1", Department: "江苏海港集团/生产运营部", Title: "工程师",
+		Status: "active", HireDate: "2010-05-01", ManagerID: "p0", Masked: true,
+		Channels: []directory.Channel{{Kind: "mobile", Value: "138****8000", Type: "mobile", Carrier: "中国移动", Region: "江苏省连云港市"},
+			{Kind: "landline", Value: "0518-****8800", Type: "landline", Extension: "123"}},
+		EmergencyContacts: []directory.EmergencyContact{{Name: "李*", Relation: "配偶", Phone: "139****9000", Priority: 1, VerificationStatus: "unverified"}}}
+	full := person
+	full.Masked = false
+	full.Channels = []directory.Channel{{Kind: "mobile", Value: "138 0013 8000", E164: "+8613800138000"},
+		{Kind: "landline", Value: "0518 8543 8800", E164: "+8651885438800", Extension: "123"}, {Kind: "email", Value: "a@b.cn"}}
+	hist := []directory.HistoryEntry{{At: at, Actor: "hr1", Action: "update", Reason: "调岗",
+		Changes: []directory.Change{{Field: "title", Before: "操作工", After: "工程师"}, {Field: "channel.mobile", After: "138****8000"}, {Field: "emergency_contact.1", After: "李* 配偶"}}}}
+	people := PeopleData{Q: "zw", People: []directory.PersonSummary{{ID: "p1", EmployeeNo: "E000001", Name: "张伟", Department: "江苏海港集团/生产运营部", Status: "active", Mobile: "138****8000"}},
+		Departments: []directory.Department{{ID: "d1", NamePath: "江苏海港集团/生产运营部"}}, DepartmentID: "d1", NextURL: "/people?cursor=x&q=zw", Paged: true, FirstURL: "/people?q=zw"}
+	cases := []struct {
+		page, fragment string
+		data           any
+		want           []string
+	}{
+		{"login", "", LoginData{Username: "bob", Error: "用户名或密码错误"}, []string{`name="username"`, `value="bob"`, "用户名或密码错误"}},
+		{"people", "", people, []string{`hx-trigger="input changed delay:300ms, search"`, `id="results"`, "张伟", "138****8000", `href="/people?cursor=x&amp;q=zw"`, `<option value="d1" selected>`}},
+		{"", "people-results", people, []string{"张伟", `href="/people/p1"`}},
+		{"person", "", PersonData{Person: person, History: hist, CanReveal: true}, []string{"138****8000", "中国移动", `hx-post="/people/p1/reveal"`, "2026-03-01 10:30", "工程师"}},
+		{"", "person-contact", PersonData{Person: person, CanReveal: true, ReasonError: "请填写"}, []string{`id="contact"`, `aria-invalid="true"`, "请填写"}},
+		{"", "person-contact", PersonData{Person: full, Revealed: true}, []string{`href="tel:&#43;8613800138000"`, `href="tel:&#43;8651885438800,123"`, `href="mailto:a@b.cn"`, `hx-history="false"`}},
+		{"departments", "", DepartmentsData{Tree: BuildTree([]directory.Department{{ID: "a", Name: "集团"}, {ID: "b", ParentID: "a", Name: "生产部"}})},
+			[]string{`href="/people?department_id=b"`, "生产部", "<details open>"}},
+		{"error", "", ErrorData{Status: 404, Detail: "person not found", RequestID: "abc", Fields: []errs.FieldError{{Field: "q", Message: "bad"}}}, []string{"404", "person not found", "abc"}},
+		{"", "error-alert", ErrorData{Status: 403, Detail: "no"}, []string{`role="alert"`}},
+	}
+	for _, lang := range []Lang{Zh, En} {
+		for _, c := range cases {
+			w := httptest.NewRecorder()
+			v := View{Lang: lang, Title: "T", Nav: "people", User: user, Path: "/people?q=zw", Data: c.data}
+			if c.fragment != "" {
+				err = r.Fragment(w, http.StatusOK, c.fragment, v)
+			} else {
+				err = r.Render(w, http.StatusOK, c.page, v)
+			}
+			if err != nil {
+				t.Fatalf("%s %s%s: %v", lang, c.page, c.fragment, err)
+			}
+			body := w.Body.String()
+			for _, s := range c.want {
+				if !strings.Contains(body, s) {
+					t.Errorf("%s %s%s: missing %q", lang, c.page, c.fragment, s)
+				}
+			}
+			if strings.Contains(body, "style=") || strings.Contains(body, "<style") {
+				t.Errorf("%s %s%s: inline style breaks the CSP", lang, c.page, c.fragment)
+			}
+			if c.page != "" && !strings.Contains(body, `<html lang="`+lang.HTML()+`">`) {
+				t.Errorf("%s %s: no lang attribute", lang, c.page)
+			}
+			if got := w.Header().Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control = %q", got)
+			}
+		}
+	}
+}
+
+func TestStatic(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := r.Static()
+	for _, name := range []string{"app.css", "htmx.min.js", "app.js"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", r.Asset(name), nil))
+		if w.Code != 200 || !strings.Contains(w.Header().Get("Cache-Control"), "immutable") || w.Body.Len() == 0 {
+			t.Errorf("%s: %d %q", name, w.Code, w.Header().Get("Cache-Control"))
+		}
+	}
+	for _, p := range []string{"/static/", "/static/nope.js", "/static/../web.go"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", p, nil))
+		if w.Code != 404 {
+			t.Errorf("%s: %d", p, w.Code)
+		}
+	}
+}
