@@ -21,7 +21,7 @@ type Client = river.Client[*sql.Tx]
 
 // Options configure the client.
 type Options struct {
-	Workers  *river.Workers      // nil for an insert-only client (CLI commands)
+	Workers  *river.Workers       // nil for an insert-only client (CLI commands)
 	Periodic []*river.PeriodicJob // scheduled maintenance
 	Logger   *slog.Logger
 }

@@ -16,7 +16,6 @@ type ReencryptArgs struct{}
 // Kind names the job in the queue.
 func (ReencryptArgs) Kind() string { return "keys.reencrypt" }
 
-
 // Grace is how long a replaced key stays unretired, so that every serving process has
 // loaded its successor (they refresh every minute) before nothing may seal with it.
 const Grace = 5 * time.Minute
