@@ -66,6 +66,12 @@ func (s *Server) routes() []route {
 		// API: the audit log (security officer only).
 		{"GET", "/api/v1/audit", s.api(s.searchAudit)},
 
+		// API: account security — MFA, re-authentication (block owned by the hardening work).
+
+		// API: exports with four-eyes approval (block owned by the export work).
+
+		// API: incidents, break-glass, retention and personal-data rights.
+
 		// Web UI.
 		{"GET", "/static/", s.web.Static()},
 		{"GET", "/{$}", h(s.home)},
@@ -77,5 +83,8 @@ func (s *Server) routes() []route {
 		{"GET", "/people/{id}", s.page(s.pagePerson)},
 		{"POST", "/people/{id}/reveal", s.page(s.pageReveal)},
 		{"GET", "/departments", s.page(s.pageDepartments)},
+		// Web UI: account security pages.
+		// Web UI: export pages.
+		// Web UI: audit, keys, incidents and break-glass pages.
 	}
 }
