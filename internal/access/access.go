@@ -48,6 +48,10 @@ const (
 	OrgWrite        Permission = "org.write"        // change external organizations
 	UsersManage     Permission = "users.manage"     // accounts and roles
 	AuditRead       Permission = "audit.read"       // the audit log
+	IncidentRead    Permission = "incident.read"    // see incidents
+	IncidentWrite   Permission = "incident.write"   // report, update and close incidents
+	BreakGlass      Permission = "break_glass"      // open full numbers during an active incident
+	KeysRead        Permission = "keys.read"        // see the status of the data keys
 )
 
 // Allows reports whether a role carries a permission. Separation of duties: the admin
@@ -68,6 +72,14 @@ func (r Role) Allows(p Permission) bool {
 		return r == Admin
 	case AuditRead:
 		return r == SecurityOfficer
+	case IncidentRead:
+		return r != Employee && r != ""
+	case IncidentWrite:
+		return r == Admin || r == Responder
+	case BreakGlass:
+		return r == Responder
+	case KeysRead:
+		return r == Admin || r == SecurityOfficer
 	}
 	return false
 }

@@ -11,6 +11,7 @@ import (
 	"lifeline/internal/auth"
 	"lifeline/internal/clock"
 	"lifeline/internal/directory"
+	"lifeline/internal/incident"
 	"lifeline/internal/keys"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
@@ -25,6 +26,7 @@ type App struct {
 	Vault     *vault.Vault
 	Auth      *auth.Service
 	Directory *directory.Service
+	Incidents *incident.Service
 }
 
 // Open wires the services on the configured database and applies pending migrations.
@@ -47,10 +49,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	dir := directory.New(db, v, c)
 	return &App{
 		Config: cfg, Log: log, Clock: c, DB: db, Vault: v,
 		Auth:      auth.New(db, c, auth.DefaultConfig()),
-		Directory: directory.New(db, v, c),
+		Directory: dir,
+		Incidents: incident.New(db, dir, c),
 	}, nil
 }
 

@@ -113,7 +113,7 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 		return nil, nil, err
 	}
 	srv := server.New(server.Config{TrustProxy: a.Config.TrustProxy, SecureCookie: a.Config.SecureCookie, Version: Version}, server.Deps{
-		Log: a.Log, DB: a.DB, Auth: a.Auth, Directory: a.Directory, Web: renderer, Vault: a.Vault, Clock: a.Clock,
+		Log: a.Log, DB: a.DB, Auth: a.Auth, Directory: a.Directory, Incidents: a.Incidents, Web: renderer, Vault: a.Vault, Clock: a.Clock,
 	})
 	return srv, jc, nil
 }

@@ -17,6 +17,8 @@ import (
 	"lifeline/internal/auth"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/incident"
+	"lifeline/internal/keys"
 	"lifeline/internal/web"
 )
 
@@ -484,6 +486,14 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Token":             auth.Token{},
 		"TokenCreated":      tokenCreated{},
 		"TokenList":         list[auth.Token]{},
+		"Incident":          incident.Incident{},
+		"IncidentList":      list[incident.Incident]{},
+		"Grant":             incident.Grant{},
+		"GrantList":         list[incident.Grant]{},
+		"ContactSheet":      contactSheet{},
+		"MyData":            myDataExport{},
+		"KeyStatus":         keys.KeyStatus{},
+		"KeyStatusList":     list[keys.KeyStatus]{},
 	}
 	inputs := map[string]any{
 		"DepartmentInput":       directory.DepartmentInput{},
@@ -499,6 +509,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"UserInput":             auth.UserInput{},
 		"UserCreate":            auth.UserInput{},
 		"RevealInput":           reasonInput{},
+		"IncidentInput":         incident.Input{},
+		"GrantInput":            incident.GrantInput{},
 	}
 	check := func(name string, v any, answer bool) {
 		schema := deref(t, doc, schemas[name])

@@ -71,6 +71,16 @@ func (s *Server) routes() []route {
 		// API: exports with four-eyes approval (block owned by the export work).
 
 		// API: incidents, break-glass, retention and personal-data rights.
+		{"GET", "/api/v1/incidents", s.api(s.listIncidents)},
+		{"POST", "/api/v1/incidents", s.api(s.reportIncident)},
+		{"GET", "/api/v1/incidents/{id}", s.api(s.getIncident)},
+		{"POST", "/api/v1/incidents/{id}/close", s.api(s.closeIncident)},
+		{"POST", "/api/v1/incidents/{id}/break-glass", s.api(s.openBreakGlass)},
+		{"GET", "/api/v1/break-glass", s.api(s.listBreakGlass)},
+		{"POST", "/api/v1/break-glass/{id}/end", s.api(s.endBreakGlass)},
+		{"GET", "/api/v1/break-glass/{id}/contacts", s.api(s.breakGlassContacts)},
+		{"GET", "/api/v1/me/data", s.api(s.myData)},
+		{"GET", "/api/v1/keys", s.api(s.keyStatus)},
 
 		// Web UI.
 		{"GET", "/static/", s.web.Static()},

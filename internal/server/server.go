@@ -16,6 +16,7 @@ import (
 	"lifeline/internal/clock"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/incident"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
 	"lifeline/internal/web"
@@ -31,17 +32,18 @@ type Config struct {
 
 // Server handles HTTP requests.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	db      *store.DB
-	auth    *auth.Service
-	dir     *directory.Service
-	web     *web.Renderer
-	vault   *vault.Vault
-	clock   clock.Clock
-	metrics metrics
-	ready   func(context.Context) error
-	handler http.Handler
+	cfg       Config
+	log       *slog.Logger
+	db        *store.DB
+	auth      *auth.Service
+	dir       *directory.Service
+	incidents *incident.Service
+	web       *web.Renderer
+	vault     *vault.Vault
+	clock     clock.Clock
+	metrics   metrics
+	ready     func(context.Context) error
+	handler   http.Handler
 }
 
 type metrics struct {
@@ -69,6 +71,7 @@ type Deps struct {
 	DB        *store.DB
 	Auth      *auth.Service
 	Directory *directory.Service
+	Incidents *incident.Service
 	Web       *web.Renderer
 	Vault     *vault.Vault
 	Clock     clock.Clock
@@ -80,7 +83,7 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
