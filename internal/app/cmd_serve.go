@@ -16,6 +16,7 @@ import (
 	"lifeline/internal/auth"
 	"lifeline/internal/jobs"
 	"lifeline/internal/keys"
+	"lifeline/internal/retention"
 	"lifeline/internal/server"
 	"lifeline/internal/web"
 )
@@ -23,6 +24,7 @@ import (
 func cmdServe(ctx context.Context, args []string, env func(string) string, stdio IO) error {
 	var addr string
 	var withDemo, trustProxy, secureCookie bool
+	var policy retention.Policy
 	defAddr := env("LIFELINE_ADDR")
 	if defAddr == "" {
 		defAddr = "127.0.0.1:8080"
@@ -32,6 +34,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 		fs.BoolVar(&withDemo, "demo", envBool(env, "demo"), "load the demo organization into an empty database")
 		fs.BoolVar(&trustProxy, "trust-proxy", envBool(env, "trust-proxy"), "take client addresses from X-Forwarded-For")
 		fs.BoolVar(&secureCookie, "secure-cookie", envBool(env, "secure-cookie"), "mark cookies Secure (behind a TLS proxy)")
+		retentionFlags(fs, &policy, env)
 	})
 	if err != nil {
 		return err
@@ -40,7 +43,10 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 	if len(pos) != 0 {
 		return usagef("serve takes no arguments")
 	}
-	a.Config.Addr, a.Config.TrustProxy, a.Config.SecureCookie = addr, trustProxy, secureCookie
+	a.Config.Addr, a.Config.TrustProxy, a.Config.SecureCookie, a.Config.Retention = addr, trustProxy, secureCookie, policy
+	if err := policy.Validate(); err != nil {
+		return usagef("%v", err)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -96,12 +102,20 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 	river.AddWorker(workers, &auth.PurgeWorker{Auth: a.Auth})
 	river.AddWorker(workers, &audit.CheckpointWorker{DB: a.DB, Key: a.Vault.SubKey(audit.KeyPurpose)})
 	river.AddWorker(workers, &keys.ReencryptWorker{DB: a.DB, Vault: a.Vault})
+	policy := a.Config.Retention
+	if policy == (retention.Policy{}) {
+		policy = retention.DefaultPolicy()
+	}
+	river.AddWorker(workers, &retention.Worker{DB: a.DB, Policy: policy})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 			return auth.PurgeArgs{}, nil
 		}, nil),
 		river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 			return audit.CheckpointArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return retention.Args{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	jc, err := jobs.New(a.DB, jobs.Options{Workers: workers, Periodic: periodic, Logger: a.Log})

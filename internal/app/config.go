@@ -5,7 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
+
+	"lifeline/internal/retention"
 )
 
 // Config is what every command is told: where the data is, and how to serve.
@@ -18,6 +22,7 @@ type Config struct {
 	SecureCookie bool
 	MasterKey    string // from LIFELINE_MASTER_KEY only: never a flag, so it is not in ps output
 	LogLevel     string
+	Retention    retention.Policy
 }
 
 // commonFlags registers the flags every command takes. Each flag's default comes from
@@ -77,4 +82,28 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 func IsUsage(err error) bool {
 	var u usageError
 	return errors.As(err, &u) || errors.Is(err, flag.ErrHelp)
+}
+
+// retentionFlags registers the retention periods in days; their defaults come from the
+// LIFELINE_* environment like every flag.
+func retentionFlags(fs *flag.FlagSet, p *retention.Policy, env func(string) string) {
+	def := retention.DefaultPolicy()
+	days := func(dst *time.Duration, name string, d time.Duration, usage string) {
+		n := int(d / (24 * time.Hour))
+		if v, err := strconv.Atoi(env(envName(name))); err == nil {
+			n = v
+		}
+		*dst = time.Duration(n) * 24 * time.Hour
+		fs.Func(name, fmt.Sprintf("%s (default %d)", usage, n), func(s string) error {
+			v, err := strconv.Atoi(s)
+			if err != nil || v < 1 {
+				return errors.New("a number of days")
+			}
+			*dst = time.Duration(v) * 24 * time.Hour
+			return nil
+		})
+	}
+	days(&p.DepartedContacts, "retention-contacts-days", def.DepartedContacts, "days after departure before emergency contacts are purged")
+	days(&p.DepartedPeople, "retention-people-days", def.DepartedPeople, "days after departure before a person is purged")
+	days(&p.Audit, "audit-retention-days", def.Audit, "days audit records are kept (at least 180)")
 }
