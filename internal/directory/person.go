@@ -509,3 +509,10 @@ func SetManager(ctx context.Context, tx store.Querier, personID, managerID strin
 	}
 	return nil
 }
+
+// DepartmentPathOf returns the department path of a person the principal may see (the
+// person themselves included), for checks that follow the department tree.
+func (s *Service) DepartmentPathOf(ctx context.Context, pr *access.Principal, id string) (string, error) {
+	p, err := s.visiblePerson(ctx, s.db.Read, pr, id)
+	return p.deptPath, err
+}

@@ -203,3 +203,44 @@ func (s *Service) ContactSheet(ctx context.Context, p *access.Principal, id stri
 	})
 	return g, people, err
 }
+
+// GrantsCovering lists, as access-log entries, the break-glass grants that opened a
+// department path (a person's department) to someone: the person concerned sees them
+// next to the reveals of their data.
+func (s *Service) GrantsCovering(ctx context.Context, deptPath string) ([]audit.Entry, error) {
+	paths := map[string]string{}
+	drows, err := s.db.Read.QueryContext(ctx, `SELECT id, path FROM departments`)
+	if err != nil {
+		return nil, fmt.Errorf("department paths: %w", err)
+	}
+	for drows.Next() {
+		var id, path string
+		if err := drows.Scan(&id, &path); err != nil {
+			drows.Close()
+			return nil, err
+		}
+		paths[id] = path
+	}
+	drows.Close()
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+grantCols+` FROM break_glass g JOIN incidents i ON i.id = g.incident_id ORDER BY g.created_at DESC LIMIT 1000`)
+	if err != nil {
+		return nil, fmt.Errorf("grants covering: %w", err)
+	}
+	defer rows.Close()
+	out := []audit.Entry{}
+	now := s.clock.Now()
+	for rows.Next() {
+		g, err := scanGrant(rows, now)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range g.DepartmentIDs {
+			if p, ok := paths[id]; ok && strings.HasPrefix(deptPath, p) {
+				out = append(out, audit.Entry{ID: g.ID, At: g.CreatedAt, ActorName: g.Username, Action: "breakglass.open", ObjectType: "incident",
+					ObjectID: g.IncidentID, Outcome: "ok", Reason: g.Reason})
+				break
+			}
+		}
+	}
+	return out, rows.Err()
+}

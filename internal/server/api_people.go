@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"sort"
 
+	"lifeline/internal/access"
 	"lifeline/internal/audit"
 	"lifeline/internal/directory"
 )
@@ -93,12 +96,32 @@ func (s *Server) revealPerson(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) personAccessLog(w http.ResponseWriter, r *http.Request) error {
-	items, err := s.dir.RevealLog(r.Context(), me(r), r.PathValue("id"))
+	items, err := s.accessLog(r.Context(), me(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	return writeJSON(w, http.StatusOK, list[audit.Entry]{Items: items})
+}
+
+// accessLog is who accessed a person's full values: reveals of the person, and
+// break-glass grants that opened their department, newest first.
+func (s *Server) accessLog(ctx context.Context, p *access.Principal, personID string) ([]audit.Entry, error) {
+	items, err := s.dir.RevealLog(ctx, p, personID)
+	if err != nil {
+		return nil, err
+	}
+	path, err := s.dir.DepartmentPathOf(ctx, p, personID)
+	if err != nil {
+		return nil, err
+	}
+	grants, err := s.incidents.GrantsCovering(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, grants...)
+	sort.SliceStable(items, func(i, j int) bool { return items[i].At.After(items[j].At) })
 	if items == nil {
 		items = []audit.Entry{}
 	}
-	return writeJSON(w, http.StatusOK, list[audit.Entry]{Items: items})
+	return items, nil
 }

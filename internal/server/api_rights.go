@@ -42,7 +42,7 @@ func (s *Server) myData(w http.ResponseWriter, r *http.Request) error {
 		}
 		cursor = next
 	}
-	if out.AccessLog, err = s.dir.RevealLog(ctx, p, p.PersonID); err != nil {
+	if out.AccessLog, err = s.accessLog(ctx, p, p.PersonID); err != nil {
 		return err
 	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {

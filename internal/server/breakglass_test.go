@@ -75,6 +75,20 @@ func TestBreakGlass(t *testing.T) {
 				t.Fatalf("the view is not audited: %s", r.Body)
 			}
 
+			// The people concerned see the grant in their access log.
+			r = a.Do(t, "GET", "/api/v1/people?q=P1", admin, nil)
+			p1 := r.JSON(t)["items"].([]any)[0].(map[string]any)["id"].(string)
+			r = a.Do(t, "GET", "/api/v1/people/"+p1+"/access-log", admin, nil)
+			if !bytes.Contains(r.Body, []byte(`"action":"breakglass.open"`)) || !bytes.Contains(r.Body, []byte("疏散化工厂人员")) {
+				t.Fatalf("access log of a covered person: %s", r.Body)
+			}
+			r = a.Do(t, "GET", "/api/v1/people?q=O1", admin, nil)
+			o1 := r.JSON(t)["items"].([]any)[0].(map[string]any)["id"].(string)
+			r = a.Do(t, "GET", "/api/v1/people/"+o1+"/access-log", admin, nil)
+			if bytes.Contains(r.Body, []byte("breakglass")) {
+				t.Fatalf("access log of a person outside the grant: %s", r.Body)
+			}
+
 			// Closing the incident ends the grant; a closed incident allows no new one.
 			mustStatus(t, a.Do(t, "POST", "/api/v1/incidents/"+inc+"/close", responder, nil), http.StatusOK)
 			mustStatus(t, a.Do(t, "GET", "/api/v1/break-glass/"+gid+"/contacts", responder, nil), http.StatusForbidden)
