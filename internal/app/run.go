@@ -21,6 +21,7 @@ usage:
   lifeline user add NAME --role ROLE [--department PATH] [--display-name TEXT] --password-stdin
   lifeline token create NAME [--name TOKEN-NAME]
   lifeline demo [--people N]
+  lifeline import people FILE [--dry-run] [--snapshot] [--skip-invalid] [--json]
   lifeline audit verify [--json]       exit status 1 when the chain is broken
   lifeline keys rotate | status        data keys: add one and re-encrypt in the background
   lifeline version
@@ -66,6 +67,8 @@ func Run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		return cmdAudit(ctx, rest, env, stdio)
 	case "keys":
 		return cmdKeys(ctx, rest, env, stdio)
+	case "import":
+		return cmdImport(ctx, rest, env, stdio)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdio.Stdout, "lifeline", Version)
 		return nil

@@ -4,6 +4,8 @@
 package directory
 
 import (
+	"time"
+
 	"lifeline/internal/clock"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
@@ -20,3 +22,6 @@ type Service struct {
 func New(db *store.DB, v *vault.Vault, c clock.Clock) *Service {
 	return &Service{db: db, vault: v, clock: c}
 }
+
+// Now is the service clock's time, for callers that record what it did.
+func (s *Service) Now() time.Time { return s.clock.Now() }
