@@ -39,8 +39,9 @@ func GenerateMessy(n int, seed uint64) Messy {
 	var truth []Finding
 	plant := func(eno, subject, code string) { truth = append(truth, Finding{eno, subject, code}) }
 	people := org.People
-	// Numbers that 5+ people give as their emergency contact: a dormitory, a parent company.
-	shared := []string{"0518-85880000", "13705180000", "0518 8588 1234"}
+	// Mobiles that 5+ people give as their emergency contact: a dormitory keeper, an
+	// agency, a colleague who "takes care of it".
+	shared := []string{"137 0518 2461", "13905182467", "+86 158-0518-2469"}
 	sharedUse := map[int]string{}
 	var candidates []int
 	for i, p := range people {
@@ -93,7 +94,7 @@ func GenerateMessy(n int, seed uint64) Messy {
 			ec.Phone = fmt.Sprintf("0518-86%06d", i)
 			plant(p.EmployeeNo, "ec1", "not_mobile")
 		case x < 0.045:
-			ec.Phone = "1" + digitsOf(ec.Phone)[2:] // a mistyped number
+			ec.Phone = digitsOf(ec.Phone)[:10] // a digit lost: it cannot be a number
 			plant(p.EmployeeNo, "ec1", "invalid_number")
 		}
 		if r.Float64() < 0.006 && len(digitsOf(p.Mobile)) == 11 && p.Mobile[0] != '0' {
