@@ -4,6 +4,7 @@ package access
 
 import (
 	"strings"
+	"time"
 )
 
 // Role is a user's role (SPEC §9).
@@ -52,6 +53,8 @@ const (
 	IncidentWrite   Permission = "incident.write"   // report, update and close incidents
 	BreakGlass      Permission = "break_glass"      // open full numbers during an active incident
 	KeysRead        Permission = "keys.read"        // see the status of the data keys
+	Export          Permission = "export"           // export people and departments (masked) and request unmasked exports
+	ExportApprove   Permission = "export.approve"   // approve or reject another user's unmasked export (four-eyes)
 )
 
 // Allows reports whether a role carries a permission. Separation of duties: the admin
@@ -80,6 +83,10 @@ func (r Role) Allows(p Permission) bool {
 		return r == Responder
 	case KeysRead:
 		return r == Admin || r == SecurityOfficer
+	case Export:
+		return r == Admin || r == HR || r == DeptManager
+	case ExportApprove:
+		return r == SecurityOfficer || r == Admin || r == HR
 	}
 	return false
 }
@@ -94,6 +101,13 @@ type Principal struct {
 	PersonID    string // the directory person this user is, if any
 	IP          string
 	Locale      string
+	// AuthAt is when the user last entered their password (and MFA code) in this web
+	// session: at login or a re-authentication. Zero for API tokens, which never count as
+	// recently authenticated (see auth.Service.RecentlyAuthenticated).
+	AuthAt time.Time
+	// MFAEnrollOnly marks a session that may only set up MFA: MFA is required for the
+	// user's role and the user has not set it up yet.
+	MFAEnrollOnly bool
 }
 
 // Can reports whether the principal's role carries the permission (scope is checked per object).

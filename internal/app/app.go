@@ -52,7 +52,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	dir := directory.New(db, v, c)
 	return &App{
 		Config: cfg, Log: log, Clock: c, DB: db, Vault: v,
-		Auth:      auth.New(db, c, auth.DefaultConfig()),
+		Auth:      auth.New(db, c, auth.DefaultConfig()).WithVault(v),
 		Directory: dir,
 		Incidents: incident.New(db, dir, c),
 	}, nil

@@ -76,10 +76,11 @@ func TestSessionsTokensLockout(t *testing.T) {
 			}
 
 			// Session: works, expires when idle, and absolutely.
-			secret, _, err := svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.1")
-			if err != nil {
+			lr, err := svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.1")
+			if err != nil || lr.NeedCode {
 				t.Fatal(err)
 			}
+			secret := lr.Secret
 			p, err := svc.Session(ctx, secret, "10.0.0.1")
 			if err != nil || p.Role != access.HR || p.UserID != u.ID {
 				t.Fatalf("session principal = %+v, %v", p, err)
@@ -88,7 +89,8 @@ func TestSessionsTokensLockout(t *testing.T) {
 			if _, err := svc.Session(ctx, secret, ""); !errs.Is(err, errs.Unauthorized) {
 				t.Fatalf("idle session still valid: %v", err)
 			}
-			secret, _, _ = svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.1")
+			lr, _ = svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.1")
+			secret = lr.Secret
 			for elapsed := time.Duration(0); elapsed < cfg.SessionAbsolute; elapsed += cfg.SessionIdle / 2 {
 				clk.Advance(cfg.SessionIdle / 2)
 				_, _ = svc.Session(ctx, secret, "")
@@ -99,7 +101,8 @@ func TestSessionsTokensLockout(t *testing.T) {
 			}
 
 			// A role change ends sessions at once.
-			secret, _, _ = svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.1")
+			lr, _ = svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.1")
+			secret = lr.Secret
 			if _, err := svc.UpdateUser(ctx, admin, u.ID, auth.UserInput{Role: ptr("viewer")}); err != nil {
 				t.Fatal(err)
 			}
@@ -128,25 +131,25 @@ func TestSessionsTokensLockout(t *testing.T) {
 
 			// Lockout after repeated failures, even with the right password afterwards.
 			for i := 0; i < cfg.MaxFailures; i++ {
-				if _, _, err := svc.Login(ctx, "alice", "wrong-password", "10.0.0.2"); !errs.Is(err, errs.Unauthorized) {
+				if _, err := svc.Login(ctx, "alice", "wrong-password", "10.0.0.2"); !errs.Is(err, errs.Unauthorized) {
 					t.Fatalf("failure %d: %v", i, err)
 				}
 			}
-			if _, _, err := svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.3"); !errs.Is(err, errs.RateLimited) {
+			if _, err := svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.3"); !errs.Is(err, errs.RateLimited) {
 				t.Fatalf("locked account let in: %v", err)
 			}
 			clk.Advance(cfg.Lockout + time.Second)
-			if _, _, err := svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.3"); err != nil {
+			if _, err := svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.3"); err != nil {
 				t.Fatalf("lock did not end: %v", err)
 			}
 			// Unknown users get the same answer as wrong passwords.
-			if _, _, err := svc.Login(ctx, "nobody", "whatever-1234", "10.0.0.4"); !errs.Is(err, errs.Unauthorized) || err.Error() != "wrong user name or password" {
+			if _, err := svc.Login(ctx, "nobody", "whatever-1234", "10.0.0.4"); !errs.Is(err, errs.Unauthorized) || err.Error() != "wrong user name or password" {
 				t.Fatalf("unknown user: %v", err)
 			}
 			// Per-address throttling.
 			var limited bool
 			for i := 0; i < cfg.LoginsPerMinute+1; i++ {
-				if _, _, err := svc.Login(ctx, "nobody", "x", "10.9.9.9"); errs.Is(err, errs.RateLimited) {
+				if _, err := svc.Login(ctx, "nobody", "x", "10.9.9.9"); errs.Is(err, errs.RateLimited) {
 					limited = true
 				}
 			}
@@ -161,14 +164,14 @@ func TestSessionsTokensLockout(t *testing.T) {
 			if _, err := svc.TokenPrincipal(ctx, tok2, ""); !errs.Is(err, errs.Unauthorized) {
 				t.Fatalf("disabled user's token accepted: %v", err)
 			}
-			if _, _, err := svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.5"); !errs.Is(err, errs.Unauthorized) {
+			if _, err := svc.Login(ctx, "alice", "Correct-Horse-9", "10.0.0.5"); !errs.Is(err, errs.Unauthorized) {
 				t.Fatalf("disabled user logged in: %v", err)
 			}
 			// Purge removes expired sessions and only those.
 			if _, err := svc.CreateUser(ctx, admin, auth.UserInput{Username: ptr("carol"), Role: ptr("viewer"), Password: ptr("Correct-Horse-9")}); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := svc.Login(ctx, "carol", "Correct-Horse-9", "10.0.0.6"); err != nil {
+			if _, err := svc.Login(ctx, "carol", "Correct-Horse-9", "10.0.0.6"); err != nil {
 				t.Fatal(err)
 			}
 			if n, err := svc.PurgeExpired(ctx); err != nil || n != 0 {

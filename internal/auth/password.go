@@ -64,17 +64,3 @@ func CheckPassword(phc, password string) (bool, error) {
 func dummyHash() string {
 	return "$argon2id$v=19$m=65536,t=3,p=2$c29tZXNhbHRzb21lc2FsdA$ZHVtbXlkdW1teWR1bW15ZHVtbXlkdW1teWR1bW15ZHU"
 }
-
-// ValidatePassword checks a new password against the password policy; the message is user-safe.
-func ValidatePassword(password, username string) error {
-	if len([]rune(password)) < 10 {
-		return errors.New("at least 10 characters")
-	}
-	if len(password) > 256 {
-		return errors.New("at most 256 characters")
-	}
-	if username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)) {
-		return errors.New("must not contain the user name")
-	}
-	return nil
-}

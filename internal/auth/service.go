@@ -8,6 +8,7 @@ import (
 
 	"lifeline/internal/clock"
 	"lifeline/internal/store"
+	"lifeline/internal/vault"
 )
 
 // Config holds the session and lockout policy.
@@ -29,6 +30,7 @@ type Service struct {
 	db    *store.DB
 	clock clock.Clock
 	cfg   Config
+	vault *vault.Vault // seals TOTP secrets; MFA is unavailable without it
 
 	mu       sync.Mutex
 	attempts map[string][]time.Time // login attempts per client address in the last minute
@@ -37,6 +39,12 @@ type Service struct {
 // New returns an authentication service.
 func New(db *store.DB, c clock.Clock, cfg Config) *Service {
 	return &Service{db: db, clock: c, cfg: cfg, attempts: map[string][]time.Time{}}
+}
+
+// WithVault gives the service the vault that seals TOTP secrets at rest, and returns it.
+func (s *Service) WithVault(v *vault.Vault) *Service {
+	s.vault = v
+	return s
 }
 
 // allowAttempt reports whether a client address may try to log in now (a sliding window).

@@ -25,6 +25,7 @@ type User struct {
 	PersonID     string     `json:"person_id,omitempty"`
 	Locale       string     `json:"locale"`
 	Disabled     bool       `json:"disabled"`
+	MFAEnabled   bool       `json:"mfa_enabled"` // a TOTP authenticator is set up
 	LastLoginAt  *time.Time `json:"last_login_at"`
 	CreatedAt    time.Time  `json:"created_at"`
 	deptPath     string
@@ -46,7 +47,8 @@ type UserInput struct {
 }
 
 const userCols = `u.id, u.username, u.display_name, u.role, COALESCE(u.department_id, ''), COALESCE(d.name_path, ''), COALESCE(d.path, ''),
-	COALESCE(u.person_id, ''), u.locale, u.disabled, u.last_login_at, u.created_at, u.password_hash, u.failed_logins, u.locked_until`
+	COALESCE(u.person_id, ''), u.locale, u.disabled, u.last_login_at, u.created_at, u.password_hash, u.failed_logins, u.locked_until,
+	EXISTS (SELECT 1 FROM mfa_totp m WHERE m.id = u.id AND m.confirmed_at IS NOT NULL)`
 
 const userFrom = ` FROM users u LEFT JOIN departments d ON d.id = u.department_id `
 
@@ -54,7 +56,7 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var last sql.NullTime
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.DepartmentID, &u.Department, &u.deptPath, &u.PersonID, &u.Locale,
-		&u.Disabled, &last, &u.CreatedAt, &u.passwordHash, &u.failures, &u.lockedUntil)
+		&u.Disabled, &last, &u.CreatedAt, &u.passwordHash, &u.failures, &u.lockedUntil, &u.MFAEnabled)
 	if last.Valid {
 		t := last.Time.UTC()
 		u.LastLoginAt = &t

@@ -16,6 +16,7 @@ const (
 	NotFound     Kind = "not_found"
 	Invalid      Kind = "invalid"
 	Conflict     Kind = "conflict"
+	Gone         Kind = "gone" // existed, but no longer available (e.g. an expired export)
 	Forbidden    Kind = "forbidden"
 	Unauthorized Kind = "unauthorized"
 	TooLarge     Kind = "too_large"

@@ -27,6 +27,7 @@ func sealedTables() []sealedTable {
 		{"channels", "id", "id", "sealed"},
 		{"emergency_contacts", "id", "id", "sealed"},
 		{"idempotency_keys", "user_id, key", "user_id || ':' || key", "body"},
+		{"mfa_totp", "id", "'mfa:' || id", "secret"}, // TOTP secrets; the id is the user's
 	}
 }
 

@@ -43,8 +43,8 @@ func TestRetention(t *testing.T) {
 				return p.ID
 			}
 			active := mk("A", "active", "")
-			recent := mk("B", "departed", day(10))   // keeps everything
-			month := mk("C", "departed", day(40))    // loses emergency contacts
+			recent := mk("B", "departed", day(10))    // keeps everything
+			month := mk("C", "departed", day(40))     // loses emergency contacts
 			longGone := mk("D", "departed", day(800)) // purged entirely
 			// Audit records from long ago, then a checkpoint, then recent ones.
 			key := v.SubKey(audit.KeyPurpose)

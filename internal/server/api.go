@@ -33,6 +33,10 @@ func (s *Server) api(fn apiFunc) http.Handler {
 			s.writeProblem(w, r, err)
 			return
 		}
+		if err := mfaGate(r, p); err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
 		r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		if r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "" {

@@ -10,6 +10,8 @@ import (
 type meView struct {
 	auth.User
 	Permissions []string `json:"permissions"`
+	// MFAEnrollmentRequired: this session may only set up MFA (required for the role).
+	MFAEnrollmentRequired bool `json:"mfa_enrollment_required"`
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
@@ -18,7 +20,7 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, meView{User: u, Permissions: permissionsOf(p)})
+	return writeJSON(w, http.StatusOK, meView{User: u, Permissions: permissionsOf(p), MFAEnrollmentRequired: p.MFAEnrollOnly})
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
@@ -54,6 +56,11 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	var in auth.UserInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
+	}
+	if sensitiveUserChange(in) {
+		if err := s.auth.RequireRecentAuth(me(r)); err != nil {
+			return err
+		}
 	}
 	u, err := s.auth.UpdateUser(r.Context(), me(r), r.PathValue("id"), in)
 	if err != nil {

@@ -113,7 +113,9 @@ func TestPersonalDataRights(t *testing.T) {
 	mustStatus(t, a.Do(t, "POST", "/api/v1/people/"+pid+"/reveal", admin, map[string]any{"reason": "核对"}), http.StatusOK)
 	a.AddUser(t, "self", "employee", "Correct-Horse-Battery-9", "")
 	users := a.Do(t, "GET", "/api/v1/users", admin, nil)
-	var list struct{ Items []struct{ ID, Username string } }
+	var list struct {
+		Items []struct{ ID, Username string }
+	}
 	users.Decode(t, &list)
 	var uid string
 	for _, u := range list.Items {

@@ -196,6 +196,56 @@ func TestBrowser(t *testing.T) {
 	step("departments", chromedp.Navigate(app.URL+"/departments"), chromedp.WaitVisible(chromedp.CSS(".tree a")))
 	shot("departments.png")
 
+	// Security pages: an incident reported through the form, break-glass opened by a
+	// responder with the contact sheet and the banner, the register, the audit log with
+	// its chain verification and the key status.
+	relogin := func(name string) {
+		t.Helper()
+		step("log out", chromedp.Click(chromedp.CSS("form[action='/logout'] button")), chromedp.WaitVisible(chromedp.ID("username")))
+		step("log in as "+name, chromedp.SendKeys(chromedp.ID("username"), name), chromedp.SendKeys(chromedp.ID("password"), password),
+			chromedp.Click(chromedp.ID("login-submit")), chromedp.WaitVisible(chromedp.ID("q")))
+	}
+	app.AddUser(t, "browser-responder", "responder", password, "")
+	app.AddUser(t, "browser-security", "security_officer", password, "")
+	dept := pickDepartment(t, app.Demo)
+	step("incidents", chromedp.Navigate(app.URL+"/incidents"), chromedp.WaitVisible(chromedp.CSS(".report > summary")))
+	step("report form", chromedp.Click(chromedp.CSS(".report > summary")), chromedp.WaitVisible(chromedp.ID("title")),
+		chromedp.SendKeys(chromedp.ID("title"), "二号罐区氯气泄漏"), chromedp.SetValue(chromedp.ID("type"), "production_safety"),
+		chromedp.SetValue(chromedp.ID("level"), "II"), chromedp.SendKeys(chromedp.ID("location"), "化工厂二号罐区"),
+		chromedp.SendKeys(chromedp.ID("description"), "巡检发现罐区阀门泄漏，已启动二级响应，周边人员疏散中。"))
+	shot("incident-report.png")
+	step("report", chromedp.Click(chromedp.ID("report-submit")), chromedp.WaitVisible(chromedp.CSS(".incident-head")))
+	incidentPath := eval(`location.pathname`)
+	if !strings.HasPrefix(incidentPath, "/incidents/") {
+		t.Fatalf("after reporting the browser is at %s", incidentPath)
+	}
+	relogin("browser-responder")
+	step("incident as responder", chromedp.Navigate(app.URL+incidentPath), chromedp.WaitVisible(chromedp.ID("bg-reason")),
+		chromedp.Click(chromedp.Search(fmt.Sprintf(`//label[contains(@class,"dept-option")][normalize-space(span)=%q]/input`, dept))),
+		chromedp.SendKeys(chromedp.ID("bg-reason"), "疏散罐区周边人员，联系家属"))
+	shot("incident.png")
+	step("open break-glass", chromedp.Click(chromedp.ID("bg-submit")), chromedp.WaitVisible(chromedp.CSS(".sheet-banner")))
+	if n := eval(`String(document.querySelectorAll(".sheet-table a[href^='tel:+86']").length)`); n == "0" {
+		t.Errorf("the contact sheet has no full numbers to call")
+	}
+	if c := text("main"); strings.Contains(c, "****") || !strings.Contains(c, "已登记并通知安全管理员") {
+		t.Errorf("the contact sheet is masked or lacks its banner: %.300q", c)
+	}
+	shot("contact-sheet.png")
+	sheetPath := eval(`location.pathname`)
+	step("banner", chromedp.Navigate(app.URL+"/people"), chromedp.WaitVisible(chromedp.CSS(".bg-banner a")))
+	shot("breakglass-banner.png", true)
+	step("incidents list", chromedp.Navigate(app.URL+"/incidents"), chromedp.WaitVisible(chromedp.CSS(".incidents-table")))
+	shot("incidents.png")
+	relogin("browser-security")
+	step("register", chromedp.Navigate(app.URL+"/break-glass"), chromedp.WaitVisible(chromedp.CSS(".grants-table tr.row-active")))
+	shot("break-glass.png")
+	step("audit", chromedp.Navigate(app.URL+"/audit"), chromedp.WaitVisible(chromedp.CSS(".verify-ok")), chromedp.WaitVisible(chromedp.CSS(".audit-table")))
+	shot("audit.png", true)
+	step("keys", chromedp.Navigate(app.URL+"/keys"), chromedp.WaitVisible(chromedp.CSS(".keys-table")))
+	shot("keys.png")
+	relogin(user)
+
 	// Phone width: the people table becomes stacked cards without horizontal scrolling.
 	step("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)),
 		chromedp.Navigate(app.URL+"/people"), chromedp.WaitVisible(chromedp.CSS("#results tbody tr")))
@@ -212,6 +262,14 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("at 390px the person page is %s px wide (horizontal scrolling)", w)
 	}
 	shot("person-mobile.png")
+
+	// The contact sheet on a phone: numbers stay readable without horizontal scrolling.
+	relogin("browser-responder")
+	step("phone contact sheet", chromedp.Navigate(app.URL+sheetPath), chromedp.WaitVisible(chromedp.CSS(".sheet-table")))
+	if w := eval(`String(document.documentElement.scrollWidth)`); w != "390" {
+		t.Errorf("at 390px the contact sheet is %s px wide (horizontal scrolling)", w)
+	}
+	shot("contact-sheet-mobile.png", true)
 }
 
 // pickPerson chooses an active demo person with a mobile and an emergency contact whose
@@ -235,6 +293,35 @@ func pickPerson(t *testing.T, org demo.Org) (demo.Person, string) {
 	}
 	t.Fatal("no suitable demo person")
 	return demo.Person{}, ""
+}
+
+// pickDepartment chooses a department without sub-departments that has a handful of
+// active demo people, and returns it as the break-glass form shows it (root left out).
+func pickDepartment(t *testing.T, org demo.Org) string {
+	t.Helper()
+	count := map[string]int{}
+	for _, p := range org.People {
+		if p.Status != "departed" {
+			count[p.DepartmentPath]++
+		}
+	}
+	best := ""
+	for path, n := range count {
+		leaf := true
+		for other := range count {
+			if strings.HasPrefix(other, path+"/") {
+				leaf = false
+				break
+			}
+		}
+		if leaf && n >= 3 && n <= 12 && strings.Count(path, "/") >= 1 && (best == "" || path < best) {
+			best = path
+		}
+	}
+	if best == "" {
+		t.Fatal("no suitable demo department")
+	}
+	return strings.Join(strings.Split(best, "/")[1:], " › ")
 }
 
 // personLink is an XPath to the link of a person's row in the results, by employee number.

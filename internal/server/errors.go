@@ -20,6 +20,8 @@ func statusOf(kind errs.Kind) int {
 		return http.StatusUnprocessableEntity
 	case errs.Conflict:
 		return http.StatusConflict
+	case errs.Gone:
+		return http.StatusGone
 	case errs.Forbidden:
 		return http.StatusForbidden
 	case errs.Unauthorized:
@@ -60,6 +62,10 @@ func (s *Server) describe(r *http.Request, err error) problem {
 	case errors.As(err, &de) && kind != errs.Internal:
 		p.Detail = de.Message
 		p.Errors = de.Fields
+		var typed interface{ ProblemType() string }
+		if errors.As(err, &typed) {
+			p.Type = typed.ProblemType() // e.g. re-authentication or MFA enrollment required
+		}
 	default:
 		s.log.ErrorContext(r.Context(), "request failed", slog.String("error", err.Error()), slog.String("path", r.URL.Path))
 		p.Detail = "internal error; quote request id " + p.RequestID

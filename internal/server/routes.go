@@ -67,8 +67,23 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/audit", s.api(s.searchAudit)},
 
 		// API: account security — MFA, re-authentication (block owned by the hardening work).
+		{"GET", "/api/v1/me/mfa", s.api(s.getMyMFA)},
+		{"POST", "/api/v1/me/mfa", s.api(s.beginMFA)},
+		{"DELETE", "/api/v1/me/mfa", s.api(s.removeMyMFA)},
+		{"POST", "/api/v1/me/mfa/confirm", s.api(s.confirmMFA)},
+		{"POST", "/api/v1/me/mfa/recovery-codes", s.api(s.regenerateRecoveryCodes)},
+		{"DELETE", "/api/v1/users/{id}/mfa", s.api(s.resetUserMFA)},
+		{"POST", "/api/v1/session/reauth", noIdempotencyKey(s.api(s.reauth))},
+		{"GET", "/api/v1/settings/security", s.api(s.getSecuritySettings)},
+		{"PATCH", "/api/v1/settings/security", s.api(s.updateSecuritySettings)},
 
 		// API: exports with four-eyes approval (block owned by the export work).
+		{"GET", "/api/v1/exports", s.api(s.listExports)},
+		{"POST", "/api/v1/exports", s.api(s.createExport)},
+		{"GET", "/api/v1/exports/{id}", s.api(s.getExport)},
+		{"POST", "/api/v1/exports/{id}/approve", s.api(s.approveExport)},
+		{"POST", "/api/v1/exports/{id}/reject", s.api(s.rejectExport)},
+		{"GET", "/api/v1/exports/{id}/download", s.api(s.downloadExport)},
 
 		// API: incidents, break-glass, retention and personal-data rights.
 		{"GET", "/api/v1/incidents", s.api(s.listIncidents)},
@@ -94,7 +109,34 @@ func (s *Server) routes() []route {
 		{"POST", "/people/{id}/reveal", s.page(s.pageReveal)},
 		{"GET", "/departments", s.page(s.pageDepartments)},
 		// Web UI: account security pages.
+		{"GET", "/login/mfa", h(s.pageLoginCode)},
+		{"POST", "/login/mfa", h(s.doLoginCode)},
+		{"GET", "/account/security", s.page(s.pageAccount)},
+		{"POST", "/account/password", s.page(s.doChangePassword)},
+		{"POST", "/account/settings", s.page(s.doSecuritySettings)},
+		{"GET", "/account/mfa", s.page(s.pageMFA)},
+		{"POST", "/account/mfa", s.page(s.doBeginMFA)},
+		{"POST", "/account/mfa/confirm", s.page(s.doConfirmMFA)},
+		{"POST", "/account/mfa/remove", s.page(s.doRemoveMFA)},
+		{"POST", "/account/mfa/recovery-codes", s.page(s.doRecoveryCodes)},
+		{"GET", "/account/reauth", s.page(s.pageReauth)},
+		{"POST", "/account/reauth", s.page(s.doReauth)},
 		// Web UI: export pages.
+		{"GET", "/exports", s.page(s.pageExports)},
+		{"POST", "/exports", s.page(s.pageCreateExport)},
+		{"POST", "/exports/{id}/approve", s.page(s.pageDecideExport(true))},
+		{"POST", "/exports/{id}/reject", s.page(s.pageDecideExport(false))},
+		{"GET", "/exports/{id}/download", s.page(s.pageDownloadExport)},
 		// Web UI: audit, keys, incidents and break-glass pages.
+		{"GET", "/audit", s.page(s.pageAudit)},
+		{"GET", "/keys", s.page(s.pageKeys)},
+		{"GET", "/incidents", s.page(s.pageIncidents)},
+		{"POST", "/incidents", s.page(s.doReportIncident)},
+		{"GET", "/incidents/{id}", s.page(s.pageIncident)},
+		{"POST", "/incidents/{id}/close", s.page(s.doCloseIncident)},
+		{"POST", "/incidents/{id}/break-glass", s.page(s.doOpenGrant)},
+		{"GET", "/break-glass", s.page(s.pageGrants)},
+		{"GET", "/break-glass/{id}", s.page(s.pageContactSheet)},
+		{"POST", "/break-glass/{id}/end", s.page(s.doEndGrant)},
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"lifeline/internal/clock"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/export"
 	"lifeline/internal/incident"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
@@ -38,6 +39,7 @@ type Server struct {
 	auth      *auth.Service
 	dir       *directory.Service
 	incidents *incident.Service
+	exports   *export.Service
 	web       *web.Renderer
 	vault     *vault.Vault
 	clock     clock.Clock
@@ -72,6 +74,7 @@ type Deps struct {
 	Auth      *auth.Service
 	Directory *directory.Service
 	Incidents *incident.Service
+	Exports   *export.Service
 	Web       *web.Renderer
 	Vault     *vault.Vault
 	Clock     clock.Clock
@@ -83,7 +86,7 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, exports: d.Exports, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)

@@ -88,14 +88,20 @@ func (s *Server) personData(r *http.Request, p *access.Principal, person directo
 			}
 		}
 	}
-	return web.PersonData{
+	data := web.PersonData{
 		Person:      person,
 		History:     hist,
 		Departments: depts,
 		MoreHistory: next != "",
 		CanReveal:   p.Can(access.DirectoryReveal) && person.Masked,
 		Self:        p.IsSelf(person.ID),
-	}, nil
+	}
+	if data.Self {
+		if data.AccessLog, err = s.accessLog(r.Context(), p, person.ID); err != nil {
+			return web.PersonData{}, err
+		}
+	}
+	return data, nil
 }
 
 // pagePerson shows one person: facts, channels, emergency contacts (masked unless the

@@ -35,6 +35,15 @@ func (s *Server) page(fn pageFunc) http.Handler {
 			http.Redirect(w, r, login, http.StatusSeeOther)
 			return
 		}
+		if mfaGate(r, p) != nil { // MFA is required for the role: enroll first
+			if isHTMX(r) {
+				w.Header().Set("HX-Redirect", "/account/mfa")
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+			http.Redirect(w, r, "/account/mfa", http.StatusSeeOther)
+			return
+		}
 		r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		if err := fn(w, r, p); err != nil {
@@ -80,7 +89,7 @@ func (s *Server) view(r *http.Request, p *access.Principal, titleKey, nav string
 		path = returnPath(r)
 	}
 	lang := langOf(r, p)
-	return web.View{Lang: lang, Title: lang.T(titleKey), Nav: nav, User: p, Path: path, Data: data}
+	return web.View{Lang: lang, Title: lang.T(titleKey), Nav: nav, User: p, Path: path, Data: data, ActiveGrants: s.grantBanners(r, p)}
 }
 
 // renderError shows an error as an HTML page, or for htmx as a message in the flash area.
@@ -135,7 +144,11 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, nextOf(next, "/people"), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", s.view(r, nil, "login.title", "", web.LoginData{Next: next}))
+	data := web.LoginData{Next: next}
+	if r.URL.Query().Get("notice") == "password" {
+		data.Notice = langOf(r, nil).T("login.notice.password")
+	}
+	s.render(w, r, http.StatusOK, "login", s.view(r, nil, "login.title", "", data))
 }
 
 // doLogin checks the password and opens a session.
@@ -148,7 +161,7 @@ func (s *Server) doLogin(w http.ResponseWriter, r *http.Request) {
 	username := strings.TrimSpace(r.PostForm.Get("username"))
 	next := nextOf(r.PostForm.Get("next"), "")
 	lang := langOf(r, nil)
-	secret, _, err := s.auth.Login(r.Context(), username, r.PostForm.Get("password"), s.clientIP(r))
+	res, err := s.auth.Login(r.Context(), username, r.PostForm.Get("password"), s.clientIP(r))
 	if err != nil {
 		data := web.LoginData{Username: username, Next: next}
 		status := http.StatusUnauthorized
@@ -168,7 +181,11 @@ func (s *Server) doLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, "login", s.view(r, nil, "login.title", "", data))
 		return
 	}
-	s.setSessionCookie(w, r, secret)
+	s.setSessionCookie(w, r, res.Secret)
+	if res.NeedCode { // the second step: the code from the authenticator app
+		http.Redirect(w, r, loginCodePath(next), http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, nextOf(next, "/people"), http.StatusSeeOther)
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"lifeline/internal/audit"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
 )
@@ -11,6 +12,7 @@ type LoginData struct {
 	Next     string // where to go after logging in
 	Error    string // translated message of a failed attempt
 	Detail   string // the server's own explanation, if any
+	Notice   string // translated notice, e.g. after a password change
 }
 
 // PeopleData is the data of the people list and of its results fragment.
@@ -36,6 +38,7 @@ type PersonData struct {
 	Self        bool              // the viewer is this person
 	Reason      string            // the reason typed into the reveal form
 	ReasonError string            // translated message when the reason was refused
+	AccessLog   []audit.Entry     // who accessed the person's data, shown to the person themselves
 }
 
 // DepartmentsData is the data of the department tree page.

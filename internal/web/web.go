@@ -25,7 +25,10 @@ var files embed.FS
 
 // pageNames are the full pages; each lives in templates/pages/<name>.html and defines
 // "content" plus any fragments it owns.
-var pageNames = []string{"login", "people", "person", "departments", "error"}
+var pageNames = []string{"login", "people", "person", "departments", "error",
+	"audit", "keys", "incidents", "incident", "grants", "sheet",
+	"login-code", "account", "mfa-setup", "reauth",
+	"exports"}
 
 // Renderer renders pages and fragments. It is built once and safe for concurrent use:
 // every language has its own immutable template sets, so nothing changes per request.
@@ -45,6 +48,8 @@ type View struct {
 	User  *access.Principal // nil when nobody is logged in
 	Path  string            // the current local URL, where the language switch returns to
 	Data  any
+
+	ActiveGrants []GrantBanner // the user's active break-glass grants, announced on every page
 }
 
 // New parses the embedded templates once for every language.

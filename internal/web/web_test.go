@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"lifeline/internal/access"
+	"lifeline/internal/audit"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/incident"
+	"lifeline/internal/keys"
 )
 
 // TestMessageKeys checks that every key a template translates exists, in both languages.
@@ -108,6 +111,19 @@ func TestRender(t *testing.T) {
 		Changes: []directory.Change{{Field: "title", Before: "操作工", After: "工程师"}, {Field: "channel.mobile", After: "138****8000"}, {Field: "emergency_contact.1", After: "李* 配偶"}}}}
 	people := PeopleData{Q: "zw", People: []directory.PersonSummary{{ID: "p1", EmployeeNo: "E000001", Name: "张伟", Department: "江苏海港集团/生产运营部", Status: "active", Mobile: "138****8000"}},
 		Departments: []directory.Department{{ID: "d1", NamePath: "江苏海港集团/生产运营部"}}, DepartmentID: "d1", NextURL: "/people?cursor=x&q=zw", Paged: true, FirstURL: "/people?q=zw"}
+	inc := incident.Incident{ID: "i1", Title: "化工厂泄漏", Type: "production_safety", Level: "II", Location: "二号罐区", Status: "active", Reporter: "resp",
+		OccurredAt: at, CreatedAt: at, Description: "第一行\n第二行"}
+	closedInc := incident.Incident{ID: "i0", Title: "演练", Type: "it_outage", Level: "IV", Status: "closed", Drill: true, OccurredAt: at, CreatedAt: at, ClosedAt: &at}
+	grant := incident.Grant{ID: "g1", IncidentID: "i1", Incident: "化工厂泄漏", Username: "resp", Reason: "疏散", DepartmentIDs: []string{"d1"},
+		CreatedAt: at, ExpiresAt: at.Add(time.Hour), Active: true}
+	ended := grant
+	ended.ID, ended.Active, ended.EndedAt = "g0", false, &at
+	entries := []audit.Entry{{Seq: 9, At: at, ActorName: "hr1", Action: "person.reveal", ObjectType: "person", ObjectID: "p1", Outcome: "ok", IP: "10.0.0.1", Reason: "核对"},
+		{Seq: 8, At: at, ActorName: "bob", Action: "login", ObjectType: "user", ObjectID: "u1", Outcome: "failed", IP: "10.0.0.9", Detail: "wrong password"}}
+	auditOK := AuditData{Action: "person.reveal", Actions: AuditActions(), Outcomes: AuditOutcomes(), Entries: entries, NextURL: "/audit?cursor=8", FirstURL: "/audit",
+		Verified: true, Verify: audit.Report{Records: 9, Checkpoints: 1, OK: true}}
+	auditBroken := AuditData{Actions: AuditActions(), Outcomes: AuditOutcomes(), From: "2026-13-01", Errors: map[string]string{"from": "bad date"}, FirstURL: "/audit",
+		Verified: true, Verify: audit.Report{Records: 9, BrokenAt: 7, Problem: "record 7 was altered"}, BrokenURL: "/audit?cursor=8"}
 	cases := []struct {
 		page, fragment string
 		data           any
@@ -123,6 +139,25 @@ func TestRender(t *testing.T) {
 			[]string{`href="/people?department_id=b"`, "生产部", "<details open>"}},
 		{"error", "", ErrorData{Status: 404, Detail: "person not found", RequestID: "abc", Fields: []errs.FieldError{{Field: "q", Message: "bad"}}}, []string{"404", "person not found", "abc"}},
 		{"", "error-alert", ErrorData{Status: 403, Detail: "no"}, []string{`role="alert"`}},
+		// Security pages: audit search, keys, incidents, break-glass, the person's own access log.
+		{"audit", "", auditOK, []string{`hx-get="/audit"`, "verify-ok", "2026-03-01 10:30:00", `href="/people/p1"`, `rel="next"`, `<option value="person.reveal" selected>`, `name="from"`}},
+		{"audit", "", auditBroken, []string{"verify-broken", `role="alert"`, "record 7 was altered", `href="/audit?cursor=8"`, `aria-invalid="true"`}},
+		{"", "audit-results", auditOK, []string{`class="table audit-table"`, "row-alert", "10.0.0.9"}},
+		{"keys", "", KeysData{Keys: []keys.KeyStatus{{ID: 2, CreatedAt: at, Current: true, Values: 10}, {ID: 1, CreatedAt: at, Values: 3}, {ID: 0, CreatedAt: at, RetiredAt: &at}}},
+			[]string{"lifeline keys rotate", "badge-current", "badge-old", "badge-retired", "#2"}},
+		{"incidents", "", IncidentsData{Incidents: []incident.Incident{inc, closedInc}, CanReport: true, Types: incident.Types(), Levels: incident.Levels(),
+			Form: IncidentForm{Title: "泄漏", Level: "II"}, Errors: map[string]string{"type": "请选择事件类型。"}},
+			[]string{`action="/incidents"`, `href="/incidents/i1"`, "row-active", "badge-level-II", `<option value="II" selected>`, "请选择事件类型。", "<details class=\"card report\" open>", `name="drill"`}},
+		{"incident", "", IncidentData{Incident: inc, CanClose: true, CanBreakGlass: true, Departments: []directory.Department{{ID: "d1", NamePath: "集团/化工厂"}},
+			Form: GrantForm{DepartmentIDs: map[string]bool{"d1": true}, Minutes: 60}, Grants: []incident.Grant{grant}, DeptNames: DeptNames{"d1": "集团/化工厂"}},
+			[]string{`action="/incidents/i1/close"`, `action="/incidents/i1/break-glass"`, `name="department_id" value="d1" checked`, `value="60"`, "化工厂", `href="/break-glass/g1"`}},
+		{"grants", "", GrantsData{Grants: []incident.Grant{grant, ended}, All: true, Self: "resp", DeptNames: DeptNames{"d1": "集团/化工厂"}, Ended: true},
+			[]string{"row-active", `action="/break-glass/g1/end"`, "疏散", "化工厂", "resp"}},
+		{"sheet", "", ContactSheetData{Grant: grant, Groups: GroupByDepartment([]directory.Person{full}), People: 1, Holder: true, CanEnd: true},
+			[]string{"sheet-banner", `href="tel:&#43;8613800138000"`, `action="/break-glass/g1/end"`, "data-print", "李*", "2026-03-01 11:30"}},
+		{"sheet", "", ContactSheetData{Grant: ended, Closed: "ended"}, []string{"is-over", "ended"}},
+		{"person", "", PersonData{Person: full, Self: true, AccessLog: []audit.Entry{{At: at, ActorName: "hr1", Action: "person.reveal", Reason: "核对"}}},
+			[]string{`href="/api/v1/me/data"`, "hr1", "核对"}},
 	}
 	for _, lang := range []Lang{Zh, En} {
 		for _, c := range cases {
@@ -173,6 +208,62 @@ func TestStatic(t *testing.T) {
 		h.ServeHTTP(w, httptest.NewRequest("GET", p, nil))
 		if w.Code != 404 {
 			t.Errorf("%s: %d", p, w.Code)
+		}
+	}
+}
+
+// TestSecurityNav: the navigation offers the security pages only to the roles that may
+// use them, and a responder's active break-glass grant is announced on every page.
+func TestSecurityNav(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 2, 30, 0, 0, time.UTC)
+	cases := []struct {
+		role       access.Role
+		want, lack []string
+	}{
+		{access.SecurityOfficer, []string{`href="/incidents"`, `href="/break-glass"`, `href="/audit"`, `href="/keys"`}, nil},
+		{access.Admin, []string{`href="/incidents"`, `href="/keys"`}, []string{`href="/audit"`, `href="/break-glass"`}},
+		{access.Responder, []string{`href="/incidents"`, `href="/break-glass"`, "bg-banner", `href="/break-glass/g1"`, "2026-03-01 11:30"}, []string{`href="/audit"`, `href="/keys"`}},
+		{access.Viewer, []string{`href="/incidents"`}, []string{`href="/audit"`, `href="/keys"`, `href="/break-glass"`}},
+		{access.Employee, nil, []string{`href="/incidents"`, `href="/audit"`, `href="/keys"`, `href="/break-glass"`}},
+	}
+	for _, lang := range []Lang{Zh, En} {
+		for _, c := range cases {
+			v := View{Lang: lang, Title: "T", User: &access.Principal{Username: "u", Role: c.role}, Path: "/people", Data: DepartmentsData{}}
+			if c.role == access.Responder {
+				v.ActiveGrants = []GrantBanner{{ID: "g1", Incident: "化工厂泄漏", ExpiresAt: at.Add(time.Hour)}}
+			}
+			w := httptest.NewRecorder()
+			if err := r.Render(w, http.StatusOK, "departments", v); err != nil {
+				t.Fatalf("%s %s: %v", lang, c.role, err)
+			}
+			body := w.Body.String()
+			for _, s := range c.want {
+				if !strings.Contains(body, s) {
+					t.Errorf("%s %s: missing %q", lang, c.role, s)
+				}
+			}
+			for _, s := range c.lack {
+				if strings.Contains(body, s) {
+					t.Errorf("%s %s: has %q", lang, c.role, s)
+				}
+			}
+		}
+	}
+}
+
+func TestAuditAction(t *testing.T) {
+	for a, want := range map[string]string{"person.reveal": "查看人员完整号码", "export.frobnicate": "导出（frobnicate）", "weird": "weird"} {
+		if got := Zh.AuditAction(a); got != want {
+			t.Errorf("AuditAction(%q) = %q, want %q", a, got, want)
+		}
+	}
+	for _, a := range AuditActions() {
+		if Zh.AuditAction(a) == a || En.AuditAction(a) == a {
+			t.Errorf("audit action %q has no label", a)
 		}
 	}
 }

@@ -13,6 +13,11 @@
       el.value = location.pathname + location.search;
     });
   });
+  // A button with data-print prints the page (the contact sheet has a print stylesheet).
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-print]");
+    if (b) { e.preventDefault(); window.print(); }
+  });
   // The server could not be reached: say so instead of doing nothing.
   document.addEventListener("htmx:sendError", function () {
     var f = flash();
