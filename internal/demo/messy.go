@@ -83,19 +83,23 @@ func GenerateMessy(n int, seed uint64) Messy {
 			ec.Phone = num
 			continue // the shared number is the finding; don't stack others on it
 		}
+		ecCode := ""
 		switch x := r.Float64(); {
 		case x < 0.01:
-			ec.Phone = []string{"13800138000", "12345678901", "11111111111", "13888888888"}[r.IntN(4)]
-			plant(p.EmployeeNo, "ec1", "placeholder_number")
+			ec.Phone = []string{"13800138000", "12345678901", "11111111111", "88888888888"}[r.IntN(4)]
+			ecCode = "placeholder_number"
 		case x < 0.02 && digitsOf(p.Mobile) != "" && len(digitsOf(p.Mobile)) == 11:
 			ec.Phone = p.Mobile // "the same as mine"
-			plant(p.EmployeeNo, "ec1", "same_as_self")
+			ecCode = "same_as_self"
 		case x < 0.035:
 			ec.Phone = fmt.Sprintf("0518-86%06d", i)
-			plant(p.EmployeeNo, "ec1", "not_mobile")
+			ecCode = "not_mobile"
 		case x < 0.045:
 			ec.Phone = digitsOf(ec.Phone)[:10] // a digit lost: it cannot be a number
-			plant(p.EmployeeNo, "ec1", "invalid_number")
+			ecCode = "invalid_number"
+		}
+		if ecCode != "" {
+			plant(p.EmployeeNo, "ec1", ecCode)
 		}
 		if r.Float64() < 0.006 && len(digitsOf(p.Mobile)) == 11 && p.Mobile[0] != '0' {
 			d := *p
@@ -105,6 +109,9 @@ func GenerateMessy(n int, seed uint64) Messy {
 			dups = append(dups, d)
 			plant(p.EmployeeNo, "self", "duplicate_person")
 			plant(d.EmployeeNo, "self", "duplicate_person")
+			if ecCode != "" { // the copy carries the same broken contact
+				plant(d.EmployeeNo, "ec1", ecCode)
+			}
 		}
 	}
 	for _, num := range shared {

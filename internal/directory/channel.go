@@ -73,6 +73,7 @@ type normalized struct {
 	masked, maskedE164                string
 	phoneType, carrier, region, cntry string
 	extension                         string
+	problem                           string // "placeholder" or "invalid": what data quality reports, known at write time
 }
 
 // errResidentID is the user-facing refusal of a resident ID number; it never holds the value.
@@ -150,8 +151,12 @@ func phoneNormalized(v *vault.Vault, n phone.Number) normalized {
 	if key == "" {
 		key = digitsOnly(n.Raw)
 	}
+	problem := ""
+	if phone.IsPlaceholder(n) {
+		problem = "placeholder"
+	}
 	return normalized{
-		kind:   string(n.Type),
+		kind: string(n.Type), problem: problem,
 		secret: secretValue{Value: n.National, E164: n.E164, Raw: n.Raw},
 		lookup: v.Index("phone", key), masked: phone.Mask(n), maskedE164: phone.MaskE164(n.E164),
 		phoneType: string(n.Type), carrier: n.Carrier, region: n.Region, cntry: n.Country, extension: n.Extension,
@@ -182,10 +187,10 @@ func insertChannel(ctx context.Context, tx store.Querier, v *vault.Vault, now ti
 	b, _ := json.Marshal(n.secret)
 	sealed := v.Seal(b, id)
 	_, err := tx.ExecContext(ctx, `INSERT INTO channels (id, person_id, contact_id, kind, sealed, key_id, lookup, masked, masked_e164,
-			phone_type, carrier, region, country, extension, position, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+			phone_type, carrier, region, country, extension, position, created_at, updated_at, problem)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17)`,
 		id, nullIfEmpty(personID), nullIfEmpty(contactID), n.kind, sealed, vault.KeyID(sealed), n.lookup, n.masked, n.maskedE164,
-		n.phoneType, n.carrier, n.region, n.cntry, n.extension, position, store.TS(now))
+		n.phoneType, n.carrier, n.region, n.cntry, n.extension, position, store.TS(now), n.problem)
 	if err != nil {
 		return fmt.Errorf("insert channel: %w", err)
 	}

@@ -174,11 +174,11 @@ func insertEmergencyContact(ctx context.Context, tx store.Querier, v *vault.Vaul
 	}
 	sealed := v.Seal(b, id)
 	_, err := tx.ExecContext(ctx, `INSERT INTO emergency_contacts (id, person_id, priority, sealed, key_id, lookup, masked_name, masked_phone, masked_e164,
-			phone_type, carrier, region, country, extension, consent_basis, consent_at, notice_version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $18, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)`,
+			phone_type, carrier, region, country, extension, consent_basis, consent_at, notice_version, created_at, updated_at, problem)
+		VALUES ($1, $2, $3, $4, $18, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $19)`,
 		id, personID, n.in.Priority, sealed, n.phone.lookup, phone.MaskName(n.in.Name), n.phone.masked, n.phone.maskedE164,
 		n.phone.phoneType, n.phone.carrier, n.phone.region, n.phone.cntry, n.phone.extension, n.in.ConsentBasis, consentAt,
-		n.in.NoticeVersion, store.TS(now), vault.KeyID(sealed))
+		n.in.NoticeVersion, store.TS(now), vault.KeyID(sealed), n.phone.problem)
 	if err != nil {
 		return fmt.Errorf("insert emergency contact: %w", err)
 	}
@@ -229,11 +229,11 @@ func syncEmergencyContacts(ctx context.Context, tx store.Querier, v *vault.Vault
 		sealed := v.Seal(b, match.ID)
 		_, err = tx.ExecContext(ctx, `UPDATE emergency_contacts SET priority = $1, sealed = $2, lookup = $3, masked_name = $4, masked_phone = $5,
 				masked_e164 = $6, phone_type = $7, carrier = $8, region = $9, country = $10, extension = $11, verification_status = $12, updated_at = $13,
-				key_id = $15
+				key_id = $15, problem = $16
 			WHERE id = $14`,
 			n.in.Priority, sealed, n.phone.lookup, phone.MaskName(n.in.Name), n.phone.masked, n.phone.maskedE164,
 			n.phone.phoneType, n.phone.carrier, n.phone.region, n.phone.cntry, n.phone.extension, verification, store.TS(now), match.ID,
-			vault.KeyID(sealed))
+			vault.KeyID(sealed), n.phone.problem)
 		if err != nil {
 			return nil, fmt.Errorf("update emergency contact: %w", err)
 		}

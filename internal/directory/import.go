@@ -86,8 +86,12 @@ func lenientPhone(v *vault.Vault, kind, raw string) normalized {
 	if len(digits) >= 7 {
 		masked = digits[:3] + "****" + digits[len(digits)-4:]
 	}
+	problem := "invalid"
+	if phone.IsPlaceholder(n) {
+		problem = "placeholder"
+	}
 	return normalized{kind: kind, secret: secretValue{Value: raw, Raw: raw}, lookup: v.Index("phone", digits), masked: masked,
-		phoneType: string(phone.Invalid)}
+		phoneType: string(phone.Invalid), problem: problem}
 }
 
 func lenientEmail(v *vault.Vault, raw string) normalized {

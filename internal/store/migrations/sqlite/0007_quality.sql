@@ -33,3 +33,16 @@ CREATE TABLE cross_check (
     loaded_at   TIMESTAMP NOT NULL,
     PRIMARY KEY (employee_no, source)
 );
+
+-- In-app alerts (a contact's score fell below the threshold …), per recipient account.
+CREATE TABLE alerts (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    person_id  TEXT REFERENCES people(id) ON DELETE CASCADE,
+    subject    TEXT NOT NULL DEFAULT '',
+    message    TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    read_at    TIMESTAMP
+);
+CREATE INDEX alerts_user ON alerts(user_id, created_at);

@@ -1,0 +1,218 @@
+package quality
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"lifeline/internal/access"
+	"lifeline/internal/clock"
+	"lifeline/internal/errs"
+	"lifeline/internal/store"
+)
+
+// Service computes, stores and lists data-quality findings and scores.
+type Service struct {
+	db    *store.DB
+	clock clock.Clock
+	cfg   Config
+}
+
+// New returns a quality service.
+func New(db *store.DB, c clock.Clock, cfg Config) *Service {
+	if cfg.SharedThreshold == 0 {
+		cfg = DefaultConfig()
+	}
+	return &Service{db: db, clock: c, cfg: cfg}
+}
+
+// Stats summarizes a recheck.
+type Stats struct {
+	People   int `json:"people"`
+	Findings int `json:"findings"`
+	Contacts int `json:"contacts"`
+	Alerts   int `json:"alerts"`
+}
+
+// Recheck recomputes every finding and score from the current data and stores them,
+// alerting owners and HR about contacts whose score fell below the threshold.
+func (s *Service) Recheck(ctx context.Context) (Stats, error) {
+	now := s.clock.Now()
+	snap, err := load(ctx, s.db, now)
+	if err != nil {
+		return Stats{}, err
+	}
+	findings := check(snap, now, s.cfg)
+	sc := scores(snap, findings, now, s.cfg)
+	st := Stats{People: len(snap.people), Findings: len(findings), Contacts: len(sc)}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		firstSeen, err := loadFirstSeen(ctx, tx)
+		if err != nil {
+			return err
+		}
+		oldScores, err := loadScores(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM findings`); err != nil {
+			return fmt.Errorf("clear findings: %w", err)
+		}
+		rows := make([][]any, 0, len(findings))
+		for _, f := range findings {
+			seen, ok := firstSeen[f.PersonID+"\x00"+f.Subject+"\x00"+f.Code]
+			if !ok {
+				seen = store.TS(now)
+			}
+			rows = append(rows, []any{f.PersonID, f.Subject, f.Code, f.Severity, f.Detail, seen})
+		}
+		if err := store.InsertRows(ctx, tx, "findings", []string{"person_id", "subject", "code", "severity", "detail", "first_seen"}, rows); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_scores`); err != nil {
+			return fmt.Errorf("clear scores: %w", err)
+		}
+		rows = rows[:0]
+		var fell []Score
+		for _, c := range sc {
+			b, _ := json.Marshal(c.Factors)
+			rows = append(rows, []any{c.PersonID, c.Subject, c.Score, string(b), store.TS(now)})
+			if old, ok := oldScores[c.PersonID+"\x00"+c.Subject]; ok && old >= s.cfg.ScoreThreshold && c.Score < s.cfg.ScoreThreshold {
+				fell = append(fell, c)
+			}
+		}
+		if err := store.InsertRows(ctx, tx, "contact_scores", []string{"person_id", "subject", "score", "factors", "computed_at"}, rows); err != nil {
+			return err
+		}
+		st.Alerts, err = s.alert(ctx, tx, snap, fell, now)
+		return err
+	})
+	return st, err
+}
+
+func loadFirstSeen(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT person_id, subject, code, first_seen FROM findings`)
+	if err != nil {
+		return nil, fmt.Errorf("load findings: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var p, subj, code string
+		var seen time.Time
+		if err := rows.Scan(&p, &subj, &code, &seen); err != nil {
+			return nil, err
+		}
+		out[p+"\x00"+subj+"\x00"+code] = store.TS(seen)
+	}
+	return out, rows.Err()
+}
+
+func loadScores(ctx context.Context, tx *sql.Tx) (map[string]float64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT person_id, subject, score FROM contact_scores`)
+	if err != nil {
+		return nil, fmt.Errorf("load scores: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]float64{}
+	for rows.Next() {
+		var p, subj string
+		var v float64
+		if err := rows.Scan(&p, &subj, &v); err != nil {
+			return nil, err
+		}
+		out[p+"\x00"+subj] = v
+	}
+	return out, rows.Err()
+}
+
+// alert tells the record's owner (their account) and the HR accounts whose scope covers
+// the person that a contact's score fell below the threshold.
+func (s *Service) alert(ctx context.Context, tx *sql.Tx, snap *snapshot, fell []Score, now time.Time) (int, error) {
+	if len(fell) == 0 {
+		return 0, nil
+	}
+	type account struct{ id, role, scope, personID string }
+	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.role, COALESCE(d.path, ''), COALESCE(u.person_id, '') FROM users u
+		LEFT JOIN departments d ON d.id = u.department_id WHERE NOT u.disabled AND (u.role = 'hr' OR u.person_id IS NOT NULL)`)
+	if err != nil {
+		return 0, fmt.Errorf("load alert recipients: %w", err)
+	}
+	var accounts []account
+	for rows.Next() {
+		var a account
+		if err := rows.Scan(&a.id, &a.role, &a.scope, &a.personID); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		accounts = append(accounts, a)
+	}
+	rows.Close()
+	n := 0
+	for _, sc := range fell {
+		p := snap.byID[sc.PersonID]
+		msg := fmt.Sprintf("%s (%s) %s: validity score %.1f, below %.0f", p.name, p.employeeNo, sc.Subject, sc.Score, s.cfg.ScoreThreshold)
+		for _, a := range accounts {
+			owner := p.ownerID != "" && a.personID == p.ownerID
+			hr := a.role == "hr" && strings.HasPrefix(p.deptPath, a.scope)
+			if !owner && !hr {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO alerts (id, user_id, kind, person_id, subject, message, created_at) VALUES ($1, $2, 'score_below_threshold', $3, $4, $5, $6)`,
+				store.NewID(), a.id, p.id, sc.Subject, msg, store.TS(now)); err != nil {
+				return n, fmt.Errorf("insert alert: %w", err)
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Query filters findings.
+type Query struct {
+	Code, Severity, Subject string
+	DepartmentPath          string // a subtree, already checked against the principal's scope
+}
+
+// Findings lists the stored findings of people in the principal's scope.
+func (s *Service) Findings(ctx context.Context, p *access.Principal, q Query) ([]Finding, error) {
+	if !p.Can(access.DirectoryRead) || p.SelfOnly() {
+		return nil, errs.E(errs.Forbidden, "you may not see data-quality findings")
+	}
+	where := []string{"d.path LIKE $1"}
+	args := []any{p.ScopePath + "%"}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if q.DepartmentPath != "" {
+		add("d.path LIKE $%d", q.DepartmentPath+"%")
+	}
+	if q.Code != "" {
+		add("f.code = $%d", q.Code)
+	}
+	if q.Severity != "" {
+		add("f.severity = $%d", q.Severity)
+	}
+	if q.Subject != "" {
+		add("f.subject = $%d", q.Subject)
+	}
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT f.person_id, p.employee_no, p.name, f.subject, f.code, f.severity, f.detail
+		FROM findings f JOIN people p ON p.id = f.person_id JOIN departments d ON d.id = p.department_id
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY p.employee_no, f.subject, f.code`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list findings: %w", err)
+	}
+	defer rows.Close()
+	out := []Finding{}
+	for rows.Next() {
+		var f Finding
+		if err := rows.Scan(&f.PersonID, &f.EmployeeNo, &f.Name, &f.Subject, &f.Code, &f.Severity, &f.Detail); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
