@@ -13,6 +13,7 @@ import (
 	"lifeline/internal/directory"
 	"lifeline/internal/incident"
 	"lifeline/internal/keys"
+	"lifeline/internal/quality"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
 )
@@ -27,6 +28,7 @@ type App struct {
 	Auth      *auth.Service
 	Directory *directory.Service
 	Incidents *incident.Service
+	Quality   *quality.Service
 }
 
 // Open wires the services on the configured database and applies pending migrations.
@@ -55,6 +57,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Auth:      auth.New(db, c, auth.DefaultConfig()).WithVault(v),
 		Directory: dir,
 		Incidents: incident.New(db, dir, c),
+		Quality:   quality.New(db, c, quality.DefaultConfig()),
 	}, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"lifeline/internal/export"
 	"lifeline/internal/jobs"
 	"lifeline/internal/keys"
+	"lifeline/internal/quality"
 	"lifeline/internal/retention"
 	"lifeline/internal/server"
 	"lifeline/internal/web"
@@ -108,6 +109,7 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 		policy = retention.DefaultPolicy()
 	}
 	river.AddWorker(workers, &retention.Worker{DB: a.DB, Policy: policy})
+	river.AddWorker(workers, &quality.RecheckWorker{Quality: a.Quality})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 			return auth.PurgeArgs{}, nil
@@ -117,6 +119,10 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return retention.Args{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		// Findings follow writes within half a minute; the worker skips unchanged data.
+		river.NewPeriodicJob(river.PeriodicInterval(30*time.Second), func() (river.JobArgs, *river.InsertOpts) {
+			return quality.RecheckArgs{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	jc, err := jobs.New(a.DB, jobs.Options{Workers: workers, Periodic: periodic, Logger: a.Log})
@@ -130,6 +136,7 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 	srv := server.New(server.Config{TrustProxy: a.Config.TrustProxy, SecureCookie: a.Config.SecureCookie, Version: Version}, server.Deps{
 		Log: a.Log, DB: a.DB, Auth: a.Auth, Directory: a.Directory, Incidents: a.Incidents, Web: renderer, Vault: a.Vault, Clock: a.Clock,
 		Exports: export.New(a.DB, a.Directory, a.Clock, nil), // nil: no re-authentication hook yet
+		Quality: a.Quality,
 	})
 	return srv, jc, nil
 }

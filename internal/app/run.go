@@ -22,6 +22,7 @@ usage:
   lifeline token create NAME [--name TOKEN-NAME]
   lifeline demo [--people N]
   lifeline import people FILE [--dry-run] [--snapshot] [--skip-invalid] [--json]
+  lifeline quality findings [--format csv|json]
   lifeline audit verify [--json]       exit status 1 when the chain is broken
   lifeline keys rotate | status        data keys: add one and re-encrypt in the background
   lifeline version
@@ -69,6 +70,8 @@ func Run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		return cmdKeys(ctx, rest, env, stdio)
 	case "import":
 		return cmdImport(ctx, rest, env, stdio)
+	case "quality":
+		return cmdQuality(ctx, rest, env, stdio)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdio.Stdout, "lifeline", Version)
 		return nil

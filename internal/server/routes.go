@@ -97,6 +97,12 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/me/data", s.api(s.myData)},
 		{"GET", "/api/v1/keys", s.api(s.keyStatus)},
 
+		// API: data quality.
+		{"GET", "/api/v1/quality/findings", s.api(s.listFindings)},
+		{"POST", "/api/v1/quality/recheck", s.api(s.recheckQuality)},
+		{"GET", "/api/v1/quality/summary", s.api(s.qualitySummary)},
+		{"GET", "/api/v1/people/{id}/scores", s.api(s.personScores)},
+
 		// Web UI.
 		{"GET", "/static/", s.web.Static()},
 		{"GET", "/{$}", h(s.home)},

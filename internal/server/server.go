@@ -18,6 +18,7 @@ import (
 	"lifeline/internal/errs"
 	"lifeline/internal/export"
 	"lifeline/internal/incident"
+	"lifeline/internal/quality"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
 	"lifeline/internal/web"
@@ -40,6 +41,7 @@ type Server struct {
 	dir       *directory.Service
 	incidents *incident.Service
 	exports   *export.Service
+	quality   *quality.Service
 	web       *web.Renderer
 	vault     *vault.Vault
 	clock     clock.Clock
@@ -75,6 +77,7 @@ type Deps struct {
 	Directory *directory.Service
 	Incidents *incident.Service
 	Exports   *export.Service
+	Quality   *quality.Service
 	Web       *web.Renderer
 	Vault     *vault.Vault
 	Clock     clock.Clock
@@ -86,7 +89,7 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, exports: d.Exports, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, exports: d.Exports, quality: d.Quality, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)

@@ -1,0 +1,67 @@
+package quality
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"lifeline/internal/store"
+)
+
+// RecheckArgs is the periodic job that keeps findings current: it rechecks when the
+// directory changed since the last recheck, and in any case once a day.
+type RecheckArgs struct{}
+
+// Kind names the job in the queue.
+func (RecheckArgs) Kind() string { return "quality.recheck" }
+
+// RecheckWorker runs RecheckArgs jobs.
+type RecheckWorker struct {
+	river.WorkerDefaults[RecheckArgs]
+	Quality *Service
+
+	mu      sync.Mutex
+	version string
+	at      time.Time
+}
+
+// Work rechecks if the data changed.
+func (w *RecheckWorker) Work(ctx context.Context, _ *river.Job[RecheckArgs]) error {
+	v, err := dataVersion(ctx, w.Quality.db)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	fresh := v == w.version && time.Since(w.at) < 24*time.Hour
+	w.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	if _, err := w.Quality.Recheck(ctx); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.version, w.at = v, time.Now()
+	w.mu.Unlock()
+	return nil
+}
+
+// Timeout allows a recheck of a large directory.
+func (w *RecheckWorker) Timeout(*river.Job[RecheckArgs]) time.Duration { return 10 * time.Minute }
+
+// dataVersion changes whenever people, channels or emergency contacts change: every
+// write records history, and deletions change the counts.
+func dataVersion(ctx context.Context, db *store.DB) (string, error) {
+	var last sql.NullString
+	var people, channels, contacts int64
+	err := db.Read.QueryRowContext(ctx, `SELECT (SELECT CAST(max(id) AS TEXT) FROM history), (SELECT count(*) FROM people),
+		(SELECT count(*) FROM channels), (SELECT count(*) FROM emergency_contacts)`).Scan(&last, &people, &channels, &contacts)
+	if err != nil {
+		return "", fmt.Errorf("data version: %w", err)
+	}
+	return fmt.Sprintf("%s/%d/%d/%d", last.String, people, channels, contacts), nil
+}
