@@ -22,8 +22,8 @@ func TestQualityAPI(t *testing.T) {
 			"channels": []map[string]any{{"kind": "mobile", "value": mobile}}, "emergency_contacts": ecs}
 		mustStatus(t, a.Do(t, "POST", "/api/v1/people", admin, body), http.StatusCreated)
 	}
-	mk("Q1", d1, "13811112222", []map[string]any{{"name": "甲", "relation": "配偶", "phone": "13811112222"}}) // same as self
-	mk("Q2", d1, "13811113333", nil)                                                                      // no emergency contact
+	mk("Q1", d1, "13811112222", []map[string]any{{"name": "甲", "relation": "配偶", "phone": "13811112222"}})   // same as self
+	mk("Q2", d1, "13811113333", nil)                                                                         // no emergency contact
 	mk("Q3", d2, "13811114444", []map[string]any{{"name": "乙", "relation": "父亲", "phone": "0518-85801234"}}) // landline
 	r := a.Do(t, "POST", "/api/v1/quality/recheck", admin, nil)
 	mustStatus(t, r, http.StatusOK)
