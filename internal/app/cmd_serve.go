@@ -15,6 +15,7 @@ import (
 	"lifeline/internal/audit"
 	"lifeline/internal/auth"
 	"lifeline/internal/export"
+	"lifeline/internal/hrsync"
 	"lifeline/internal/jobs"
 	"lifeline/internal/keys"
 	"lifeline/internal/quality"
@@ -135,8 +136,9 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 	}
 	srv := server.New(server.Config{TrustProxy: a.Config.TrustProxy, SecureCookie: a.Config.SecureCookie, Version: Version}, server.Deps{
 		Log: a.Log, DB: a.DB, Auth: a.Auth, Directory: a.Directory, Incidents: a.Incidents, Web: renderer, Vault: a.Vault, Clock: a.Clock,
-		Exports: export.New(a.DB, a.Directory, a.Clock, nil), // nil: no re-authentication hook yet
+		Exports: export.New(a.DB, a.Directory, a.Clock, a.Auth.RequireRecentAuth),
 		Quality: a.Quality,
+		HR:      hrsync.New(a.DB, a.Directory),
 	})
 	return srv, jc, nil
 }

@@ -20,8 +20,11 @@ func cliPrincipal() *access.Principal {
 }
 
 func cmdUser(ctx context.Context, args []string, env func(string) string, stdio IO) error {
+	if len(args) > 0 && args[0] == "mfa-reset" {
+		return cmdUserMFAReset(ctx, args[1:], env, stdio)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return usagef("usage: lifeline user add NAME --role ROLE [--department PATH] --password-stdin")
+		return usagef("usage: lifeline user add NAME --role ROLE [--department PATH] --password-stdin | lifeline user mfa-reset NAME")
 	}
 	var role, dept, display string
 	var fromStdin bool
@@ -93,5 +96,27 @@ func cmdToken(ctx context.Context, args []string, env func(string) string, stdio
 	}
 	printf(stdio.Stderr, "token %s for %s (role %s); it is shown once, store it safely:\n", t.ID, u.Username, u.Role)
 	printf(stdio.Stdout, "%s\n", secret)
+	return nil
+}
+
+// cmdUserMFAReset removes a user's MFA from the server's console: the way back in for the
+// last admin who lost both their authenticator and their recovery codes.
+func cmdUserMFAReset(ctx context.Context, args []string, env func(string) string, stdio IO) error {
+	a, pos, err := command(ctx, "user mfa-reset", args, env, stdio, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if len(pos) != 1 {
+		return usagef("user mfa-reset takes exactly one NAME")
+	}
+	u, err := a.Auth.UserByName(ctx, pos[0])
+	if err != nil {
+		return describeCLI(err)
+	}
+	if err := a.Auth.RemoveMFA(ctx, cliPrincipal(), u.ID); err != nil {
+		return describeCLI(err)
+	}
+	printf(stdio.Stdout, "MFA of %s removed and their sessions ended; they set it up again at their next login\n", u.Username)
 	return nil
 }

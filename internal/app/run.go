@@ -19,6 +19,7 @@ usage:
   lifeline serve [--data DIR] [--addr HOST:PORT] [--database-url URL] [--demo]
   lifeline migrate
   lifeline user add NAME --role ROLE [--department PATH] [--display-name TEXT] --password-stdin
+  lifeline user mfa-reset NAME         remove a user's MFA (lost authenticator and recovery codes)
   lifeline token create NAME [--name TOKEN-NAME]
   lifeline demo [--people N]
   lifeline import people FILE [--dry-run] [--snapshot] [--skip-invalid] [--json]

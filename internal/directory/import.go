@@ -21,6 +21,11 @@ type ImportRecord struct {
 	Mobile, OfficePhone, Email                            string
 	Contacts                                              []EmergencyContactInput
 	HasDepartment, HasTitle, HasStatus, HasHireDate       bool
+
+	LeaveDate         string // set on departure when given
+	ManagerEmployeeNo string // applied when HasManager
+	HasManager        bool
+	UpdateOnly        bool // an unknown employee number is NotFound instead of a new person
 }
 
 // Import outcomes.
@@ -131,7 +136,7 @@ func (is *ImportSession) Apply(ctx context.Context, rec ImportRecord) (string, [
 	}
 
 	existing, err := PersonByEmployeeNo(ctx, tx, rec.EmployeeNo)
-	if errs.Is(err, errs.NotFound) {
+	if errs.Is(err, errs.NotFound) && !rec.UpdateOnly {
 		return is.create(ctx, rec, append(phones, email...), ecs)
 	}
 	if err != nil {
@@ -142,7 +147,25 @@ func (is *ImportSession) Apply(ctx context.Context, rec ImportRecord) (string, [
 	}
 	old := fieldsOf(existing)
 	f := old
-	f.name = rec.Name
+	if rec.Name != "" {
+		f.name = rec.Name
+	}
+	if rec.HasManager {
+		f.managerID = ""
+		if rec.ManagerEmployeeNo != "" {
+			m, err := PersonByEmployeeNo(ctx, tx, rec.ManagerEmployeeNo)
+			if err != nil {
+				return "", nil, errs.E(errs.Invalid, "manager %s not found", rec.ManagerEmployeeNo)
+			}
+			if m.ID == existing.ID {
+				return "", nil, errs.E(errs.Invalid, "a person cannot be their own manager")
+			}
+			f.managerID = m.ID
+		}
+	}
+	if rec.LeaveDate != "" {
+		f.leaveDate = rec.LeaveDate
+	}
 	if rec.HasDepartment && rec.Department != "" {
 		if f.departmentID, err = is.department(ctx, rec.Department); err != nil {
 			return "", nil, err
@@ -164,7 +187,8 @@ func (is *ImportSession) Apply(ctx context.Context, rec ImportRecord) (string, [
 	if len(changes) > 0 {
 		full, initials := Pinyin(f.name)
 		_, err := tx.ExecContext(ctx, `UPDATE people SET name = $1, name_pinyin = $2, name_initials = $3, department_id = $4, title = $5, status = $6,
-				hire_date = $7, leave_date = $8 WHERE id = $9`, f.name, full, initials, f.departmentID, f.title, f.status, f.hireDate, f.leaveDate, existing.ID)
+				hire_date = $7, leave_date = $8, manager_id = $9 WHERE id = $10`, f.name, full, initials, f.departmentID, f.title, f.status, f.hireDate,
+			f.leaveDate, nullIfEmpty(f.managerID), existing.ID)
 		if err != nil {
 			return "", nil, fmt.Errorf("update person: %w", err)
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -53,8 +54,12 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *access.Pr
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
-	hash := hex.EncodeToString(sum[:])
+	// Keyed, because a body may hold a password (a new user's): a plain hash could be
+	// brute-forced offline from the database.
+	mac := hmac.New(sha256.New, s.vault.SubKey("idempotency request"))
+	mac.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
+	mac.Write(body)
+	hash := hex.EncodeToString(mac.Sum(nil))
 	ctx := r.Context()
 	_, err = s.db.Write.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		p.UserID, key, r.Method, r.URL.Path, hash, store.TS(s.clock.Now()))

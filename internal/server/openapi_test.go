@@ -17,6 +17,7 @@ import (
 	"lifeline/internal/auth"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/hrsync"
 	"lifeline/internal/incident"
 	"lifeline/internal/keys"
 	"lifeline/internal/quality"
@@ -509,6 +510,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Factor":             quality.Factor{},
 		"Score":              quality.Score{},
 		"ScoreList":          list[quality.Score]{},
+		"HREventResult":      hrsync.Result{},
 	}
 	inputs := map[string]any{
 		"DepartmentInput":       directory.DepartmentInput{},
@@ -529,6 +531,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"SecuritySettingsInput": auth.SecuritySettingsInput{},
 		"IncidentInput":         incident.Input{},
 		"GrantInput":            incident.GrantInput{},
+		"HREvent":               hrsync.Event{},
+		"HRContact":             hrsync.Contact{},
 	}
 	check := func(name string, v any, answer bool) {
 		schema := deref(t, doc, schemas[name])

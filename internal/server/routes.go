@@ -103,6 +103,9 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/quality/summary", s.api(s.qualitySummary)},
 		{"GET", "/api/v1/people/{id}/scores", s.api(s.personScores)},
 
+		// API: events from the HR system.
+		{"POST", "/api/v1/hr/events", s.api(s.hrEvent)},
+
 		// Web UI.
 		{"GET", "/static/", s.web.Static()},
 		{"GET", "/{$}", h(s.home)},

@@ -17,6 +17,7 @@ import (
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
 	"lifeline/internal/export"
+	"lifeline/internal/hrsync"
 	"lifeline/internal/incident"
 	"lifeline/internal/quality"
 	"lifeline/internal/store"
@@ -42,6 +43,7 @@ type Server struct {
 	incidents *incident.Service
 	exports   *export.Service
 	quality   *quality.Service
+	hr        *hrsync.Service
 	web       *web.Renderer
 	vault     *vault.Vault
 	clock     clock.Clock
@@ -78,6 +80,7 @@ type Deps struct {
 	Incidents *incident.Service
 	Exports   *export.Service
 	Quality   *quality.Service
+	HR        *hrsync.Service
 	Web       *web.Renderer
 	Vault     *vault.Vault
 	Clock     clock.Clock
@@ -89,7 +92,7 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, exports: d.Exports, quality: d.Quality, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, exports: d.Exports, quality: d.Quality, hr: d.HR, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
