@@ -41,6 +41,14 @@ func Parse(raw, defaultRegion string) (Number, error) {
 		return n, nil
 	}
 
+	if n, ok := fastCNMobile(dial, region); ok {
+		n.Raw, n.Extension = raw, ext
+		if IsPlaceholder(n) {
+			n.Problem = problemPlaceholder
+		}
+		return n, nil
+	}
+
 	pn, err := phonenumbers.Parse(dial, region)
 	if err == nil && !phonenumbers.IsValidNumber(pn) && region == "CN" && strings.HasPrefix(dial, "86") {
 		// "86 010 6552 9988": a country code typed without + or 00.
