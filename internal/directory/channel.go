@@ -183,18 +183,22 @@ func maskID(s string) string {
 
 // insertChannel stores a normalized channel of a person or of an external contact.
 func insertChannel(ctx context.Context, tx store.Querier, v *vault.Vault, now time.Time, personID, contactID string, n normalized, position int) error {
+	return store.InsertRows(ctx, tx, "channels", channelCols(), [][]any{channelRow(v, now, personID, contactID, n, position)})
+}
+
+// channelCols and channelRow describe a new channel row, for single and batched inserts.
+func channelCols() []string {
+	return []string{"id", "person_id", "contact_id", "kind", "sealed", "key_id", "lookup", "masked", "masked_e164", "phone_type", "carrier",
+		"region", "country", "extension", "position", "created_at", "updated_at", "problem"}
+}
+
+func channelRow(v *vault.Vault, now time.Time, personID, contactID string, n normalized, position int) []any {
 	id := store.NewID()
 	b, _ := json.Marshal(n.secret)
 	sealed := v.Seal(b, id)
-	_, err := tx.ExecContext(ctx, `INSERT INTO channels (id, person_id, contact_id, kind, sealed, key_id, lookup, masked, masked_e164,
-			phone_type, carrier, region, country, extension, position, created_at, updated_at, problem)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17)`,
-		id, nullIfEmpty(personID), nullIfEmpty(contactID), n.kind, sealed, vault.KeyID(sealed), n.lookup, n.masked, n.maskedE164,
-		n.phoneType, n.carrier, n.region, n.cntry, n.extension, position, store.TS(now), n.problem)
-	if err != nil {
-		return fmt.Errorf("insert channel: %w", err)
-	}
-	return nil
+	ts := store.TS(now)
+	return []any{id, nullIfEmpty(personID), nullIfEmpty(contactID), n.kind, sealed, vault.KeyID(sealed), n.lookup, n.masked, n.maskedE164,
+		n.phoneType, n.carrier, n.region, n.cntry, n.extension, position, ts, ts, n.problem}
 }
 
 // channelsOf loads the channels of a person (ownerCol "person_id") or contact ("contact_id").

@@ -164,6 +164,17 @@ func (n emergencyNormalized) summary() string {
 }
 
 func insertEmergencyContact(ctx context.Context, tx store.Querier, v *vault.Vault, now time.Time, personID string, n emergencyNormalized) error {
+	return store.InsertRows(ctx, tx, "emergency_contacts", emergencyInsertCols(), [][]any{emergencyRow(v, now, personID, n)})
+}
+
+// emergencyInsertCols and emergencyRow describe a new emergency-contact row, for single
+// and batched inserts.
+func emergencyInsertCols() []string {
+	return []string{"id", "person_id", "priority", "sealed", "key_id", "lookup", "masked_name", "masked_phone", "masked_e164", "phone_type",
+		"carrier", "region", "country", "extension", "consent_basis", "consent_at", "notice_version", "created_at", "updated_at", "problem"}
+}
+
+func emergencyRow(v *vault.Vault, now time.Time, personID string, n emergencyNormalized) []any {
 	id := store.NewID()
 	sec := n.phone.secret
 	sec.Name, sec.Relation = n.in.Name, n.in.Relation
@@ -173,16 +184,10 @@ func insertEmergencyContact(ctx context.Context, tx store.Querier, v *vault.Vaul
 		consentAt = store.TS(now)
 	}
 	sealed := v.Seal(b, id)
-	_, err := tx.ExecContext(ctx, `INSERT INTO emergency_contacts (id, person_id, priority, sealed, key_id, lookup, masked_name, masked_phone, masked_e164,
-			phone_type, carrier, region, country, extension, consent_basis, consent_at, notice_version, created_at, updated_at, problem)
-		VALUES ($1, $2, $3, $4, $18, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $19)`,
-		id, personID, n.in.Priority, sealed, n.phone.lookup, phone.MaskName(n.in.Name), n.phone.masked, n.phone.maskedE164,
-		n.phone.phoneType, n.phone.carrier, n.phone.region, n.phone.cntry, n.phone.extension, n.in.ConsentBasis, consentAt,
-		n.in.NoticeVersion, store.TS(now), vault.KeyID(sealed), n.phone.problem)
-	if err != nil {
-		return fmt.Errorf("insert emergency contact: %w", err)
-	}
-	return nil
+	ts := store.TS(now)
+	return []any{id, personID, n.in.Priority, sealed, vault.KeyID(sealed), n.phone.lookup, phone.MaskName(n.in.Name), n.phone.masked,
+		n.phone.maskedE164, n.phone.phoneType, n.phone.carrier, n.phone.region, n.phone.cntry, n.phone.extension, n.in.ConsentBasis, consentAt,
+		n.in.NoticeVersion, ts, ts, n.phone.problem}
 }
 
 // syncEmergencyContacts makes a person's emergency contacts equal the input: a contact is

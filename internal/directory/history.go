@@ -35,24 +35,24 @@ type historyEntry struct {
 
 // recordHistory appends a history entry inside the caller's transaction.
 func recordHistory(ctx context.Context, tx store.Querier, p *access.Principal, at time.Time, h historyEntry) error {
+	return store.InsertRows(ctx, tx, "history", historyCols(), [][]any{historyRow(p, at, h)})
+}
+
+// historyCols and historyRow describe a history row, for single and batched inserts.
+func historyCols() []string {
+	return []string{"id", "entity", "entity_id", "person_id", "actor_id", "actor_name", "action", "reason", "changes", "at"}
+}
+
+func historyRow(p *access.Principal, at time.Time, h historyEntry) []any {
 	if h.Changes == nil {
 		h.Changes = []Change{}
 	}
-	b, err := json.Marshal(h.Changes)
-	if err != nil {
-		return err
-	}
+	b, _ := json.Marshal(h.Changes) // a []Change always marshals
 	var actorID any
 	if p.UserID != "" {
 		actorID = p.UserID
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO history (id, entity, entity_id, person_id, actor_id, actor_name, action, reason, changes, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		store.NewID(), h.Entity, h.EntityID, nullIfEmpty(h.PersonID), actorID, p.Username, h.Action, h.Reason, string(b), store.TS(at))
-	if err != nil {
-		return fmt.Errorf("record history: %w", err)
-	}
-	return nil
+	return []any{store.NewID(), h.Entity, h.EntityID, nullIfEmpty(h.PersonID), actorID, p.Username, h.Action, h.Reason, string(b), store.TS(at)}
 }
 
 // listHistory returns entries of one record, newest first, after the cursor (an entry id).

@@ -37,17 +37,70 @@ const (
 )
 
 // ImportSession applies many records in one transaction, caching departments by path.
+// New people are buffered and written with multi-row inserts; call Flush before reading
+// what was imported (DepartMissing and CountActive flush themselves).
 type ImportSession struct {
-	s     *Service
-	tx    store.Querier
-	p     *access.Principal
-	now   time.Time
-	depts map[string]string
+	s       *Service
+	tx      store.Querier
+	p       *access.Principal
+	now     time.Time
+	depts   map[string]string
+	pending map[string][][]any // table → rows not yet written
+	created int                // people in pending
+	known   map[string]bool    // employee numbers in the database when the session started
 }
+
+// exists reports whether an employee number was in the database, loading all numbers
+// on first use: one query instead of one per row.
+func (is *ImportSession) exists(ctx context.Context, employeeNo string) (bool, error) {
+	if is.known == nil {
+		is.known = map[string]bool{}
+		rows, err := is.tx.QueryContext(ctx, `SELECT employee_no FROM people`)
+		if err != nil {
+			return false, fmt.Errorf("load employee numbers: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var eno string
+			if err := rows.Scan(&eno); err != nil {
+				return false, err
+			}
+			is.known[eno] = true
+		}
+		if err := rows.Err(); err != nil {
+			return false, err
+		}
+	}
+	return is.known[employeeNo], nil
+}
+
+// batchPeople is how many new people are written at once.
+const batchPeople = 500
 
 // NewImportSession starts applying records inside the caller's transaction.
 func (s *Service) NewImportSession(tx store.Querier, p *access.Principal) *ImportSession {
-	return &ImportSession{s: s, tx: tx, p: p, now: s.clock.Now(), depts: map[string]string{}}
+	return &ImportSession{s: s, tx: tx, p: p, now: s.clock.Now(), depts: map[string]string{}, pending: map[string][][]any{}}
+}
+
+// Flush writes the buffered new people, parents before children.
+func (is *ImportSession) Flush(ctx context.Context) error {
+	tables := []struct {
+		name string
+		cols []string
+	}{{"people", personInsertCols()}, {"channels", channelCols()}, {"emergency_contacts", emergencyInsertCols()}, {"history", historyCols()}}
+	for _, t := range tables {
+		if err := is.s.db.BulkInsert(ctx, is.tx, t.name, t.cols, is.pending[t.name]); err != nil {
+			return err
+		}
+		is.pending[t.name] = is.pending[t.name][:0]
+	}
+	is.created = 0
+	return nil
+}
+
+func personInsertCols() []string {
+	return []string{"id", "employee_no", "name", "name_pinyin", "name_initials", "department_id", "title", "status", "hire_date", "leave_date",
+		"created_at", "updated_at"}
 }
 
 // UnassignedDepartment receives new people whose row names no department.
@@ -135,10 +188,15 @@ func (is *ImportSession) Apply(ctx context.Context, rec ImportRecord) (string, [
 		ecs = append(ecs, emergencyNormalized{in: c, phone: p})
 	}
 
-	existing, err := PersonByEmployeeNo(ctx, tx, rec.EmployeeNo)
-	if errs.Is(err, errs.NotFound) && !rec.UpdateOnly {
+	known, err := is.exists(ctx, rec.EmployeeNo)
+	if err != nil {
+		return "", nil, err
+	}
+	if !known && !rec.UpdateOnly {
+		is.known[rec.EmployeeNo] = true
 		return is.create(ctx, rec, append(phones, email...), ecs)
 	}
+	existing, err := PersonByEmployeeNo(ctx, tx, rec.EmployeeNo)
 	if err != nil {
 		return "", nil, err
 	}
@@ -263,27 +321,24 @@ func (is *ImportSession) create(ctx context.Context, rec ImportRecord, chans []n
 	}
 	id := store.NewID()
 	full, initials := Pinyin(f.name)
-	_, err = is.tx.ExecContext(ctx, `INSERT INTO people (id, employee_no, name, name_pinyin, name_initials, department_id, title, status,
-			hire_date, leave_date, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-		id, f.employeeNo, f.name, full, initials, f.departmentID, f.title, f.status, f.hireDate, f.leaveDate, store.TS(is.now))
-	if err != nil {
-		return "", nil, fmt.Errorf("insert person: %w", err)
-	}
+	ts := store.TS(is.now)
+	is.pending["people"] = append(is.pending["people"], []any{id, f.employeeNo, f.name, full, initials, f.departmentID, f.title, f.status,
+		f.hireDate, f.leaveDate, ts, ts})
 	changes := personFields{}.changesFrom(f)
 	for i, c := range chans {
-		if err := insertChannel(ctx, is.tx, is.s.vault, is.now, id, "", c, i+1); err != nil {
-			return "", nil, err
-		}
+		is.pending["channels"] = append(is.pending["channels"], channelRow(is.s.vault, is.now, id, "", c, i+1))
 		changes = append(changes, Change{Field: "channel." + c.kind, After: c.masked})
 	}
 	for _, e := range ecs {
-		if err := insertEmergencyContact(ctx, is.tx, is.s.vault, is.now, id, e); err != nil {
-			return "", nil, err
-		}
+		is.pending["emergency_contacts"] = append(is.pending["emergency_contacts"], emergencyRow(is.s.vault, is.now, id, e))
 		changes = append(changes, Change{Field: fmt.Sprintf("emergency_contact.%d", e.in.Priority), After: e.summary()})
 	}
-	if err := recordHistory(ctx, is.tx, is.p, is.now, historyEntry{Entity: "person", EntityID: id, PersonID: id, Action: "import", Changes: changes}); err != nil {
-		return "", nil, err
+	is.pending["history"] = append(is.pending["history"], historyRow(is.p, is.now, historyEntry{Entity: "person", EntityID: id, PersonID: id,
+		Action: "import", Changes: changes}))
+	if is.created++; is.created >= batchPeople {
+		if err := is.Flush(ctx); err != nil {
+			return "", nil, err
+		}
 	}
 	return Created, changes, nil
 }
@@ -291,6 +346,9 @@ func (is *ImportSession) create(ctx context.Context, rec ImportRecord, chans []n
 // DepartMissing marks departed every active or probation person in the principal's scope
 // whose employee number is not in keep (a snapshot import), and returns their numbers.
 func (is *ImportSession) DepartMissing(ctx context.Context, keep map[string]bool) ([]string, error) {
+	if err := is.Flush(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := is.tx.QueryContext(ctx, `SELECT p.id, p.employee_no FROM people p JOIN departments d ON d.id = p.department_id
 		WHERE p.status <> 'departed' AND d.path LIKE $1`, is.p.ScopePath+"%")
 	if err != nil {
@@ -330,6 +388,9 @@ func (is *ImportSession) DepartMissing(ctx context.Context, keep map[string]bool
 
 // CountActive counts the active and probation people in the principal's scope.
 func (is *ImportSession) CountActive(ctx context.Context) (int, error) {
+	if err := is.Flush(ctx); err != nil {
+		return 0, err
+	}
 	var n int
 	err := is.tx.QueryRowContext(ctx, `SELECT count(*) FROM people p JOIN departments d ON d.id = p.department_id
 		WHERE p.status <> 'departed' AND d.path LIKE $1`, is.p.ScopePath+"%").Scan(&n)

@@ -122,8 +122,12 @@ func (s *Service) Apply(ctx context.Context, p *access.Principal, e Event) (Resu
 		for _, c := range e.EmergencyContacts {
 			rec.Contacts = append(rec.Contacts, directory.EmergencyContactInput{Name: c.Name, Relation: c.Relation, Phone: c.Phone})
 		}
-		outcome, _, err := s.dir.NewImportSession(tx, p).Apply(ctx, rec)
+		is := s.dir.NewImportSession(tx, p)
+		outcome, _, err := is.Apply(ctx, rec)
 		if err != nil {
+			return err
+		}
+		if err := is.Flush(ctx); err != nil {
 			return err
 		}
 		person, err := directory.PersonByEmployeeNo(ctx, tx, e.EmployeeNo)

@@ -102,6 +102,9 @@ func Run(ctx context.Context, db *store.DB, dir *directory.Service, p *access.Pr
 			rep.count(outcome)
 			rep.Results = append(rep.Results, RowResult{Line: rec.Line, EmployeeNo: rec.EmployeeNo, Outcome: outcome, Changes: changes, Warnings: rec.Warnings})
 		}
+		if err := is.Flush(ctx); err != nil {
+			return err
+		}
 		if o.Snapshot {
 			gone, err := is.DepartMissing(ctx, keep)
 			if err != nil {

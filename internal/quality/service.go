@@ -68,7 +68,7 @@ func (s *Service) Recheck(ctx context.Context) (Stats, error) {
 			}
 			rows = append(rows, []any{f.PersonID, f.Subject, f.Code, f.Severity, f.Detail, seen})
 		}
-		if err := store.InsertRows(ctx, tx, "findings", []string{"person_id", "subject", "code", "severity", "detail", "first_seen"}, rows); err != nil {
+		if err := s.db.BulkInsert(ctx, tx, "findings", []string{"person_id", "subject", "code", "severity", "detail", "first_seen"}, rows); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_scores`); err != nil {
@@ -83,7 +83,7 @@ func (s *Service) Recheck(ctx context.Context) (Stats, error) {
 				fell = append(fell, c)
 			}
 		}
-		if err := store.InsertRows(ctx, tx, "contact_scores", []string{"person_id", "subject", "score", "factors", "computed_at"}, rows); err != nil {
+		if err := s.db.BulkInsert(ctx, tx, "contact_scores", []string{"person_id", "subject", "score", "factors", "computed_at"}, rows); err != nil {
 			return err
 		}
 		st.Alerts, err = s.alert(ctx, tx, snap, fell, now)
