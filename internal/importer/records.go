@@ -94,6 +94,9 @@ func Parse(t Table) ([]Record, Columns, []Problem) {
 			cells[f] = v
 		}
 		rec.EmployeeNo, rec.Name = cells[EmployeeNo], cells[Name]
+		if rec.EmployeeNo == TemplateExampleNo {
+			continue // the example row of the downloadable template
+		}
 		rec.Department, rec.Title = cleanPath(cells[Department]), cells[Title]
 		rec.Mobile, rec.OfficePhone, rec.Email = cells[Mobile], cells[OfficePhone], cells[Email]
 		if rec.EmployeeNo == "" {
@@ -193,7 +196,8 @@ var floatPattern = regexp.MustCompile(`^\d(\.\d+)?[eE]\+?\d+$`)
 // numericPhoneWarning explains what a spreadsheet did to a phone number stored as a number.
 func numericPhoneWarning(v string) string {
 	switch {
-	case floatPattern.MatchString(v) || strings.Contains(v, "."):
+	case floatPattern.MatchString(v) || strings.Contains(v, ".") || len(v) > 15:
+		// A spreadsheet number keeps 15 significant digits: anything longer was rounded.
 		return "stored as a number and turned into a float; digits are lost — format the column as text and re-enter"
 	case len(v) >= 9 && len(v) <= 11 && !(len(v) == 11 && v[0] == '1'):
 		return "stored as a number and lost its leading zero — format the column as text and re-enter"
