@@ -15,9 +15,14 @@ import (
 const demoSeed = 20261123
 
 func cmdDemo(ctx context.Context, args []string, env func(string) string, stdio IO) error {
+	if messyRequested(args) {
+		return cmdDemoMessy(ctx, args, env, stdio) // writes files; opens no database
+	}
 	var n int
 	a, pos, err := command(ctx, "demo", args, env, stdio, func(fs *flag.FlagSet) {
 		fs.IntVar(&n, "people", 500, "number of people")
+		fs.Int("messy", 0, "write a messy HR file of N people and its ground truth instead (see --out); opens no database")
+		fs.String("out", "", "with --messy: the file to write (default messy-N.csv)")
 	})
 	if err != nil {
 		return err

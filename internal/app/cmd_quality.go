@@ -9,8 +9,11 @@ import (
 )
 
 func cmdQuality(ctx context.Context, args []string, env func(string) string, stdio IO) error {
+	if len(args) > 0 && args[0] == "cross-check" {
+		return cmdCrossCheck(ctx, args[1:], env, stdio)
+	}
 	if len(args) == 0 || args[0] != "findings" {
-		return usagef("usage: lifeline quality findings [--format csv|json] [--code CODE]")
+		return usagef("usage: lifeline quality findings [--format csv|json] [--code CODE] | quality cross-check FILE --source NAME")
 	}
 	var format, code string
 	a, pos, err := command(ctx, "quality findings", args[1:], env, stdio, func(fs *flag.FlagSet) {

@@ -22,8 +22,10 @@ usage:
   lifeline user mfa-reset NAME         remove a user's MFA (lost authenticator and recovery codes)
   lifeline token create NAME [--name TOKEN-NAME]
   lifeline demo [--people N]
+  lifeline demo --messy N [--out FILE]   write a messy HR file and its ground truth (FILE.truth.csv)
   lifeline import people FILE [--dry-run] [--snapshot] [--skip-invalid] [--json]
   lifeline quality findings [--format csv|json]
+  lifeline quality cross-check FILE --source NAME   another system's phone list (考勤, payroll)
   lifeline audit verify [--json]       exit status 1 when the chain is broken
   lifeline keys rotate | status        data keys: add one and re-encrypt in the background
   lifeline version

@@ -1,5 +1,5 @@
-// Package export produces exports of people and departments as CSV (UTF-8 with BOM) and
-// XLSX. Masked exports (138****8000) are generated at once and audited. An export of
+// Package export produces exports of people and departments as CSV (UTF-8 with BOM),
+// XLSX and vCard 4.0. Masked exports (138****8000) are generated at once and audited. An export of
 // unmasked personal data is a request that another authorized user approves (four-eyes,
 // PIPL); the approved file is generated from the database when its requester downloads
 // it, carries a visible watermark (requester, approver, time), expires, allows a limited
@@ -28,14 +28,16 @@ const (
 
 // File formats.
 const (
-	FormatCSV  = "csv"
-	FormatXLSX = "xlsx"
+	FormatCSV   = "csv"
+	FormatXLSX  = "xlsx"
+	FormatVCard = "vcf" // vCard 4.0 (RFC 6350): one card per person (or department)
 )
 
 // Content types of the formats.
 const (
-	ContentTypeCSV  = "text/csv; charset=utf-8"
-	ContentTypeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	ContentTypeCSV   = "text/csv; charset=utf-8"
+	ContentTypeXLSX  = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	ContentTypeVCard = "text/vcard; charset=utf-8"
 )
 
 // Statuses of an export request as readers see them. Only pending, approved and rejected
@@ -111,7 +113,7 @@ func (s *Service) WithConfig(c Config) *Service {
 // unmasked set it becomes a request that another user must approve.
 type Input struct {
 	Subject      string `json:"subject,omitempty"`       // people (default) or departments
-	Format       string `json:"format"`                  // csv or xlsx
+	Format       string `json:"format"`                  // csv, xlsx or vcf
 	DepartmentID string `json:"department_id,omitempty"` // a department's subtree; empty: the caller's whole scope
 	PersonStatus string `json:"person_status,omitempty"` // active, probation or departed; empty: everyone
 	Unmasked     bool   `json:"unmasked,omitempty"`      // full values: needs a reason and a second person's approval
@@ -164,7 +166,7 @@ func (s *Service) validate(ctx context.Context, p *access.Principal, in Input) (
 		sp.subject = SubjectPeople
 	}
 	v.Check(sp.subject == SubjectPeople || sp.subject == SubjectDepartments, "subject", "one of people, departments")
-	v.Check(sp.format == FormatCSV || sp.format == FormatXLSX, "format", "one of csv, xlsx")
+	v.Check(sp.format == FormatCSV || sp.format == FormatXLSX || sp.format == FormatVCard, "format", "one of csv, xlsx, vcf")
 	switch sp.personStatus {
 	case "", directory.StatusActive, directory.StatusProbation, directory.StatusDeparted:
 	default:

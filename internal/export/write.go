@@ -29,6 +29,7 @@ type table struct {
 	rows    [][]string
 	phone   map[int]bool
 	number  map[int]bool
+	people  []directory.Person // the people themselves, for formats that are not tables (vCard)
 }
 
 // mark is what a file says about itself: who exported it, who approved it, when.
@@ -224,6 +225,10 @@ func (s *Service) build(ctx context.Context, p *access.Principal, sp spec) (tabl
 		t.headers, t.phone = peopleHeaders[sp.lang], peoplePhoneCols
 		err := s.dir.ExportPeople(ctx, p, directory.ExportQuery{DepartmentID: deptID, Status: sp.personStatus, Limit: s.cfg.MaxRows}, sp.unmasked,
 			func(person directory.Person) error {
+				if sp.format == FormatVCard {
+					t.people = append(t.people, person)
+					return nil
+				}
 				t.rows = append(t.rows, personRow(person, sp.lang))
 				return nil
 			})
@@ -236,9 +241,12 @@ func (s *Service) build(ctx context.Context, p *access.Principal, sp spec) (tabl
 
 // render writes a table as a file of the spec's format, marked with m.
 func render(t table, sp spec, m mark) (File, error) {
-	f := File{Name: m.fileName(sp.subject, sp.format, false), ASCIIName: m.fileName(sp.subject, sp.format, true), Rows: len(t.rows)}
+	f := File{Name: m.fileName(sp.subject, sp.format, false), ASCIIName: m.fileName(sp.subject, sp.format, true), Rows: len(t.rows) + len(t.people)}
 	var err error
 	switch sp.format {
+	case FormatVCard:
+		f.ContentType = ContentTypeVCard
+		f.Body = renderVCard(t, sp, m)
 	case FormatXLSX:
 		f.ContentType = ContentTypeXLSX
 		f.Body, err = renderXLSX(t, m)

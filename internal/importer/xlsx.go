@@ -7,6 +7,10 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
+// maxUnzippedXLSX bounds what an XLSX file may unzip to (a 64 MiB upload of a large
+// staff list unzips to a few hundred MiB; a zip bomb stops here).
+const maxUnzippedXLSX = 1 << 30
+
 // readXLSX reads the first sheet. Cells stored as numbers are noted, because phone
 // numbers typed into a General column lose leading zeros or turn into floats.
 func readXLSX(data []byte) (t Table, err error) {
@@ -15,7 +19,10 @@ func readXLSX(data []byte) (t Table, err error) {
 			err = fmt.Errorf("the XLSX file is damaged")
 		}
 	}()
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	// Everything stays in memory: by default excelize extracts a worksheet or shared-string
+	// table above 16 MiB to a temporary file, which would put the staff's phone numbers on
+	// disk in plaintext. The unzipped size is bounded instead.
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzippedXLSX, UnzipXMLSizeLimit: maxUnzippedXLSX})
 	if err != nil {
 		return Table{}, fmt.Errorf("the XLSX file cannot be opened: %w", err)
 	}

@@ -9,6 +9,9 @@ import (
 	"golang.org/x/text/language/display"
 )
 
+// maxInputBytes bounds the text Parse considers a phone number (after NFKC and trimming).
+const maxInputBytes = 256
+
 // Parse normalizes one phone number typed in any common way; defaultRegion is "CN" normally.
 func Parse(raw, defaultRegion string) (Number, error) {
 	// Invalid input is not an error: it comes back as Type Invalid with a
@@ -22,6 +25,12 @@ func Parse(raw, defaultRegion string) (Number, error) {
 	// Checked first: an ID must be refused whatever else we would make of it.
 	if isResidentID18(compactID(stripSeparators(s))) {
 		return refusedID(), ErrResidentID
+	}
+	// No phone number, even with an extension and separators, is this long. Refusing
+	// longer input here also bounds the work below: splitExtension tries every bare "x"
+	// as an extension marker, which is quadratic in the length of the input.
+	if len(s) > maxInputBytes {
+		return invalid(raw, problemTooLong), nil
 	}
 	region := strings.ToUpper(strings.TrimSpace(defaultRegion))
 	if region == "" {

@@ -178,8 +178,21 @@ type Query struct {
 
 // Findings lists the stored findings of people in the principal's scope.
 func (s *Service) Findings(ctx context.Context, p *access.Principal, q Query) ([]Finding, error) {
+	where, args, err := findingsWhere(p, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.listFindings(ctx, where, args, `ORDER BY p.employee_no, f.subject, f.code`)
+}
+
+// findingsFrom joins a finding to its person and department, for the scope.
+const findingsFrom = `FROM findings f JOIN people p ON p.id = f.person_id JOIN departments d ON d.id = p.department_id`
+
+// findingsWhere is the condition of a query over findingsFrom: the principal's scope and
+// the filters.
+func findingsWhere(p *access.Principal, q Query) (string, []any, error) {
 	if !p.Can(access.DirectoryRead) || p.SelfOnly() {
-		return nil, errs.E(errs.Forbidden, "you may not see data-quality findings")
+		return "", nil, errs.E(errs.Forbidden, "you may not see data-quality findings")
 	}
 	where := []string{"d.path LIKE $1"}
 	args := []any{p.ScopePath + "%"}
@@ -199,9 +212,13 @@ func (s *Service) Findings(ctx context.Context, p *access.Principal, q Query) ([
 	if q.Subject != "" {
 		add("f.subject = $%d", q.Subject)
 	}
+	return strings.Join(where, " AND "), args, nil
+}
+
+// listFindings runs a findings query with its order (and limit).
+func (s *Service) listFindings(ctx context.Context, where string, args []any, order string) ([]Finding, error) {
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT f.person_id, p.employee_no, p.name, f.subject, f.code, f.severity, f.detail
-		FROM findings f JOIN people p ON p.id = f.person_id JOIN departments d ON d.id = p.department_id
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY p.employee_no, f.subject, f.code`, args...)
+		`+findingsFrom+` WHERE `+where+` `+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list findings: %w", err)
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,7 +24,10 @@ var errNoRoute = errs.E(errs.NotFound, "no such endpoint")
 // api wraps an authenticated API handler: it resolves the principal from a bearer token
 // or session cookie, limits the body, honours Idempotency-Key on POST, and turns errors
 // into problem+json.
-func (s *Server) api(fn apiFunc) http.Handler {
+func (s *Server) api(fn apiFunc) http.Handler { return s.apiLimit(0, fn) }
+
+// apiLimit is api with its own body limit, for uploads; 0 means the server's JSON limit.
+func (s *Server) apiLimit(limit int64, fn apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err != nil {
@@ -38,7 +42,7 @@ func (s *Server) api(fn apiFunc) http.Handler {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, cmp.Or(limit, s.cfg.MaxBodyBytes))
 		if r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "" {
 			s.idempotent(w, r, p, fn)
 			return

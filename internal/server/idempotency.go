@@ -58,7 +58,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *access.Pr
 	// brute-forced offline from the database.
 	mac := hmac.New(sha256.New, s.vault.SubKey("idempotency request"))
 	mac.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
-	mac.Write(body)
+	mac.Write(canonicalBody(r, body))
 	hash := hex.EncodeToString(mac.Sum(nil))
 	ctx := r.Context()
 	_, err = s.db.Write.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,

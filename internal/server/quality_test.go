@@ -64,6 +64,30 @@ func TestQualityAPI(t *testing.T) {
 	if !bytes.Contains(r.Body, []byte(`"same_as_self":1`)) || !bytes.Contains(r.Body, []byte(`"department":"集团/一部"`)) {
 		t.Fatalf("summary: %s", r.Body)
 	}
+	// A contact whose score falls below the threshold alerts HR in scope.
+	hrTok := a.User(t, "hr1", "hr", "")
+	mk("Q4", d1, "13811115555", []map[string]any{{"name": "丁", "relation": "母亲", "phone": "13911116666"}})
+	mustStatus(t, a.Do(t, "POST", "/api/v1/quality/recheck", admin, nil), http.StatusOK)
+	r = a.Do(t, "GET", "/api/v1/people?q=Q4", admin, nil)
+	q4 := r.JSON(t)["items"].([]any)[0].(map[string]any)["id"].(string)
+	mustStatus(t, a.Do(t, "PATCH", "/api/v1/people/"+q4, admin, map[string]any{
+		"emergency_contacts": []map[string]any{{"name": "丁", "relation": "母亲", "phone": "0518-85801111"}}}), http.StatusOK)
+	r = a.Do(t, "POST", "/api/v1/quality/recheck", admin, nil)
+	if !bytes.Contains(r.Body, []byte(`"alerts":1`)) {
+		t.Fatalf("recheck after the score fell: %s", r.Body)
+	}
+	r = a.Do(t, "GET", "/api/v1/alerts?unread=true", hrTok, nil)
+	mustStatus(t, r, http.StatusOK)
+	if !bytes.Contains(r.Body, []byte("Q4")) || !bytes.Contains(r.Body, []byte(`"kind":"score_below_threshold"`)) {
+		t.Fatalf("HR's alerts: %s", r.Body)
+	}
+	alertID := r.JSON(t)["items"].([]any)[0].(map[string]any)["id"].(string)
+	mustStatus(t, a.Do(t, "POST", "/api/v1/alerts/"+alertID+"/read", hrTok, nil), http.StatusNoContent)
+	mustStatus(t, a.Do(t, "POST", "/api/v1/alerts/"+alertID+"/read", admin, nil), http.StatusNotFound)
+	if r := a.Do(t, "GET", "/api/v1/alerts?unread=true", hrTok, nil); bytes.Contains(r.Body, []byte(alertID)) {
+		t.Fatal("a read alert is listed as unread")
+	}
+
 	// Scores with factors; a same-as-self contact scores below the threshold.
 	r = a.Do(t, "GET", "/api/v1/people?q=Q1", admin, nil)
 	id := r.JSON(t)["items"].([]any)[0].(map[string]any)["id"].(string)

@@ -101,10 +101,19 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/quality/findings", s.api(s.listFindings)},
 		{"POST", "/api/v1/quality/recheck", s.api(s.recheckQuality)},
 		{"GET", "/api/v1/quality/summary", s.api(s.qualitySummary)},
+		{"POST", "/api/v1/quality/cross-check", s.apiLimit(importUploadLimit, s.crossCheck)},
 		{"GET", "/api/v1/people/{id}/scores", s.api(s.personScores)},
+
+		// API: in-app alerts of the caller.
+		{"GET", "/api/v1/alerts", s.api(s.listAlerts)},
+		{"POST", "/api/v1/alerts/{id}/read", s.api(s.readAlert)},
 
 		// API: events from the HR system.
 		{"POST", "/api/v1/hr/events", s.api(s.hrEvent)},
+
+		// API: imports.
+		{"POST", "/api/v1/imports", s.apiLimit(importUploadLimit, s.importPeople)},
+		{"GET", "/api/v1/imports/template", s.api(s.importTemplate)},
 
 		// Web UI.
 		{"GET", "/static/", s.web.Static()},
@@ -147,5 +156,11 @@ func (s *Server) routes() []route {
 		{"GET", "/break-glass", s.page(s.pageGrants)},
 		{"GET", "/break-glass/{id}", s.page(s.pageContactSheet)},
 		{"POST", "/break-glass/{id}/end", s.page(s.doEndGrant)},
+		// Web UI: import and quality pages.
+		{"GET", "/imports", s.page(s.pageImports)},
+		{"POST", "/imports/preview", s.pageLimit(importUploadLimit, s.pageImportPreview)},
+		{"POST", "/imports", s.pageLimit(importUploadLimit, s.pageImportRun)},
+		{"GET", "/quality", s.page(s.pageQuality)},
+		{"POST", "/quality/recheck", s.page(s.doQualityRecheck)},
 	}
 }

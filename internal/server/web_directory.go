@@ -101,6 +101,11 @@ func (s *Server) personData(r *http.Request, p *access.Principal, person directo
 			return web.PersonData{}, err
 		}
 	}
+	scores, err := s.quality.PersonScores(r.Context(), person.ID)
+	if err != nil {
+		return web.PersonData{}, err
+	}
+	data.Scores = web.ScoreViews(scores)
 	return data, nil
 }
 

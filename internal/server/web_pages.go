@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -18,7 +19,10 @@ type pageFunc func(w http.ResponseWriter, r *http.Request, p *access.Principal) 
 
 // page wraps an authenticated web handler: it resolves the session, sends anyone else to
 // the login page, limits the body and renders errors as HTML.
-func (s *Server) page(fn pageFunc) http.Handler {
+func (s *Server) page(fn pageFunc) http.Handler { return s.pageLimit(0, fn) }
+
+// pageLimit is page with its own body limit, for uploads; 0 means the server's limit.
+func (s *Server) pageLimit(limit int64, fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err != nil {
@@ -45,7 +49,7 @@ func (s *Server) page(fn pageFunc) http.Handler {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, cmp.Or(limit, s.cfg.MaxBodyBytes))
 		if err := fn(w, r, p); err != nil {
 			s.renderError(w, r, p, err)
 		}

@@ -587,6 +587,7 @@ var messages = map[string]msg{
 	"export.format":              {"格式", "Format"},
 	"export.format.xlsx":         {"Excel（XLSX）", "Excel (XLSX)"},
 	"export.format.csv":          {"CSV（UTF-8）", "CSV (UTF-8)"},
+	"export.format.vcf":          {"vCard 通讯录（.vcf，可导入手机）", "vCard address book (.vcf, for phones)"},
 	"export.dept.all":            {"我权限内的全部部门", "All departments in my scope"},
 	"export.mode":                {"导出方式", "Mode"},
 	"export.mode.masked":         {"脱敏（无需审批，立即下载）", "Masked (no approval, downloads now)"},
@@ -630,4 +631,5 @@ var messages = map[string]msg{
 	"exsubject.departments":      {"部门", "Departments"},
 	"exformat.csv":               {"CSV", "CSV"},
 	"exformat.xlsx":              {"Excel", "Excel"},
+	"exformat.vcf":               {"vCard", "vCard"},
 }

@@ -39,6 +39,7 @@ type PersonData struct {
 	Reason      string            // the reason typed into the reveal form
 	ReasonError string            // translated message when the reason was refused
 	AccessLog   []audit.Entry     // who accessed the person's data, shown to the person themselves
+	Scores      []ScoreView       // validity scores of the person's contacts, with their factors
 }
 
 // DepartmentsData is the data of the department tree page.

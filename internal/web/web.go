@@ -28,7 +28,8 @@ var files embed.FS
 var pageNames = []string{"login", "people", "person", "departments", "error",
 	"audit", "keys", "incidents", "incident", "grants", "sheet",
 	"login-code", "account", "mfa-setup", "reauth",
-	"exports"}
+	"exports",
+	"imports", "quality"}
 
 // Renderer renders pages and fragments. It is built once and safe for concurrent use:
 // every language has its own immutable template sets, so nothing changes per request.
