@@ -16,9 +16,12 @@ import (
 	"lifeline/internal/alert"
 	"lifeline/internal/audit"
 	"lifeline/internal/auth"
+	"lifeline/internal/crosscheck"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/export"
 	"lifeline/internal/hrsync"
+	"lifeline/internal/importer"
 	"lifeline/internal/incident"
 	"lifeline/internal/keys"
 	"lifeline/internal/quality"
@@ -463,7 +466,6 @@ func schemaFields(t *testing.T, doc map[string]any, schema map[string]any) (prop
 // same JSON fields and, for answers, required exactly when the field is never omitted.
 func TestOpenAPISchemasMatchTypes(t *testing.T) {
 	doc := openAPIDoc(t)
-	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
 	answers := map[string]any{
 		"Problem":            problem{},
 		"FieldError":         errs.FieldError{},
@@ -514,6 +516,15 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"HREventResult":      hrsync.Result{},
 		"Alert":              alert.Alert{},
 		"AlertList":          list[alert.Alert]{},
+		"ExportRequest":      export.Request{},
+		"ExportRequestList":  list[export.Request]{},
+		"CrossCheckReport":   crosscheck.Report{},
+		"CrossCheckRow":      crosscheck.Row{},
+		"CrossCheckProblem":  crosscheck.Problem{},
+		"ImportReport":       importer.Report{},
+		"ImportProblem":      importer.Problem{},
+		"ImportRowResult":    importer.RowResult{},
+		"ImportRejected":     importRejected{},
 	}
 	inputs := map[string]any{
 		"DepartmentInput":       directory.DepartmentInput{},
@@ -536,40 +547,47 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"GrantInput":            incident.GrantInput{},
 		"HREvent":               hrsync.Event{},
 		"HRContact":             hrsync.Contact{},
-	}
-	check := func(name string, v any, answer bool) {
-		schema := deref(t, doc, schemas[name])
-		if schema == nil {
-			t.Errorf("no schema %s", name)
-			return
-		}
-		props, required := schemaFields(t, doc, schema)
-		fields := jsonFields(reflect.TypeOf(v))
-		for f, omitempty := range fields {
-			switch {
-			case !props[f]:
-				t.Errorf("schema %s lacks field %q of %T", name, f, v)
-			case answer && !omitempty && !required[f]:
-				t.Errorf("schema %s: %q is always present in %T, so it should be required", name, f, v)
-			case answer && omitempty && required[f]:
-				t.Errorf("schema %s: %q is omitted when empty in %T, so it cannot be required", name, f, v)
-			}
-		}
-		for p := range props {
-			if _, ok := fields[p]; !ok {
-				t.Errorf("schema %s documents %q, which %T does not have", name, p, v)
-			}
-		}
-		for r := range required {
-			if !props[r] {
-				t.Errorf("schema %s requires %q, which it does not describe", name, r)
-			}
-		}
+		"ExportInput":           export.Input{},
+		"ExportDecision":        decisionInput{},
 	}
 	for name, v := range answers {
-		check(name, v, true)
+		checkSchema(t, doc, name, v, true)
 	}
 	for name, v := range inputs {
-		check(name, v, false)
+		checkSchema(t, doc, name, v, false)
+	}
+}
+
+// checkSchema checks a component schema against the Go type it describes: the same JSON
+// fields and, for answers, required exactly when the field is never omitted.
+func checkSchema(t *testing.T, doc map[string]any, name string, v any, answer bool) {
+	t.Helper()
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	schema := deref(t, doc, schemas[name])
+	if schema == nil {
+		t.Errorf("no schema %s", name)
+		return
+	}
+	props, required := schemaFields(t, doc, schema)
+	fields := jsonFields(reflect.TypeOf(v))
+	for f, omitempty := range fields {
+		switch {
+		case !props[f]:
+			t.Errorf("schema %s lacks field %q of %T", name, f, v)
+		case answer && !omitempty && !required[f]:
+			t.Errorf("schema %s: %q is always present in %T, so it should be required", name, f, v)
+		case answer && omitempty && required[f]:
+			t.Errorf("schema %s: %q is omitted when empty in %T, so it cannot be required", name, f, v)
+		}
+	}
+	for p := range props {
+		if _, ok := fields[p]; !ok {
+			t.Errorf("schema %s documents %q, which %T does not have", name, p, v)
+		}
+	}
+	for r := range required {
+		if !props[r] {
+			t.Errorf("schema %s requires %q, which it does not describe", name, r)
+		}
 	}
 }
