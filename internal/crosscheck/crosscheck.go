@@ -73,11 +73,9 @@ type Report struct {
 
 // entry is one usable row of the file.
 type entry struct {
-	line               int
-	employeeNo         string
-	lookup, masked     string
-	personID, status   string
-	matched, duplicate bool
+	line           int
+	employeeNo     string
+	lookup, masked string
 }
 
 // Load replaces the rows of one source with the phone list in file (CSV or XLSX) in one

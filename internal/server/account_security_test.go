@@ -327,7 +327,7 @@ func TestAccountSecurityPages(t *testing.T) {
 		t.Errorf("the session survived the password change: %d", st)
 	}
 	st, _, page = w.do("GET", "/login?notice=password", nil)
-	if !strings.Contains(page, "密码已修改") {
+	if st != http.StatusOK || !strings.Contains(page, "密码已修改") {
 		t.Errorf("no notice after the password change")
 	}
 	if loc := webLogin(t, w, "pat", "tide-lantern-gravel"); loc != "/people" {

@@ -137,6 +137,7 @@ func TestWebSecurityPages(t *testing.T) {
 			st, _, body = resp.do("GET", "/incidents", nil)
 			want("banner on the incidents", st, http.StatusOK, body, "bg-banner")
 			st, _, body = sec.do("GET", "/people", nil)
+			want("the security officer's page", st, http.StatusOK, body)
 			lacks("the security officer's page", body, "bg-banner")
 
 			// The security officer sees the registration, not the numbers.
@@ -188,6 +189,7 @@ func TestWebSecurityPages(t *testing.T) {
 			want("own person page", st, http.StatusOK, body, "谁查看过我的信息", `href="/api/v1/me/data"`, "核对家属电话", "root", "疏散化工厂人员")
 			lacks("own person page", body, `href="/incidents"`)
 			st, _, body = adm.do("GET", "/people/"+pids[0], nil)
+			want("someone else's person page", st, http.StatusOK, body)
 			lacks("someone else's person page", body, "谁查看过我的信息")
 			st, h, _ = self.do("GET", "/api/v1/me/data", nil)
 			if st != http.StatusOK || !strings.Contains(h.Get("Content-Disposition"), "attachment") {
