@@ -37,8 +37,11 @@ type Stats struct {
 	Alerts   int `json:"alerts"`
 }
 
-// Recheck recomputes every finding and score from the current data and stores them,
-// alerting owners and HR about contacts whose score fell below the threshold.
+// Recheck recomputes every finding and score from the current data and stores what
+// changed, alerting owners and HR about contacts whose score fell below the threshold.
+// Everything is computed from a read snapshot first; the write transaction then touches
+// only the differences, so a periodic recheck of an unchanged directory holds SQLite's
+// single writer for milliseconds, not seconds.
 func (s *Service) Recheck(ctx context.Context) (Stats, error) {
 	now := s.clock.Now()
 	snap, err := load(ctx, s.db, now)
@@ -48,82 +51,107 @@ func (s *Service) Recheck(ctx context.Context) (Stats, error) {
 	findings := check(snap, now, s.cfg)
 	sc := scores(snap, findings, now, s.cfg)
 	st := Stats{People: len(snap.people), Findings: len(findings), Contacts: len(sc)}
+	oldFindings, err := loadStoredFindings(ctx, s.db.Read)
+	if err != nil {
+		return st, err
+	}
+	oldScores, err := loadStoredScores(ctx, s.db.Read)
+	if err != nil {
+		return st, err
+	}
+	var upsertF, upsertS [][]any
+	keep := map[string]bool{}
+	for _, f := range findings {
+		k := f.PersonID + "\x00" + f.Subject + "\x00" + f.Code
+		keep[k] = true
+		if old, ok := oldFindings[k]; !ok || old != f.Severity+"\x00"+f.Detail {
+			upsertF = append(upsertF, []any{f.PersonID, f.Subject, f.Code, f.Severity, f.Detail, store.TS(now)})
+		}
+	}
+	var fell []Score
+	keepS := map[string]bool{}
+	for _, c := range sc {
+		k := c.PersonID + "\x00" + c.Subject
+		keepS[k] = true
+		b, _ := json.Marshal(c.Factors)
+		old, ok := oldScores[k]
+		if !ok || old.score != c.Score || old.factors != string(b) {
+			upsertS = append(upsertS, []any{c.PersonID, c.Subject, c.Score, string(b), store.TS(now)})
+		}
+		if ok && old.score >= s.cfg.ScoreThreshold && c.Score < s.cfg.ScoreThreshold {
+			fell = append(fell, c)
+		}
+	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		firstSeen, err := loadFirstSeen(ctx, tx)
-		if err != nil {
-			return err
-		}
-		oldScores, err := loadScores(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM findings`); err != nil {
-			return fmt.Errorf("clear findings: %w", err)
-		}
-		rows := make([][]any, 0, len(findings))
-		for _, f := range findings {
-			seen, ok := firstSeen[f.PersonID+"\x00"+f.Subject+"\x00"+f.Code]
-			if !ok {
-				seen = store.TS(now)
-			}
-			rows = append(rows, []any{f.PersonID, f.Subject, f.Code, f.Severity, f.Detail, seen})
-		}
-		if err := s.db.BulkInsert(ctx, tx, "findings", []string{"person_id", "subject", "code", "severity", "detail", "first_seen"}, rows); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_scores`); err != nil {
-			return fmt.Errorf("clear scores: %w", err)
-		}
-		rows = rows[:0]
-		var fell []Score
-		for _, c := range sc {
-			b, _ := json.Marshal(c.Factors)
-			rows = append(rows, []any{c.PersonID, c.Subject, c.Score, string(b), store.TS(now)})
-			if old, ok := oldScores[c.PersonID+"\x00"+c.Subject]; ok && old >= s.cfg.ScoreThreshold && c.Score < s.cfg.ScoreThreshold {
-				fell = append(fell, c)
+		for k := range oldFindings {
+			if !keep[k] {
+				p := strings.SplitN(k, "\x00", 3)
+				if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE person_id = $1 AND subject = $2 AND code = $3`, p[0], p[1], p[2]); err != nil {
+					return fmt.Errorf("clear finding: %w", err)
+				}
 			}
 		}
-		if err := s.db.BulkInsert(ctx, tx, "contact_scores", []string{"person_id", "subject", "score", "factors", "computed_at"}, rows); err != nil {
+		// first_seen stays as it was for a finding that was already there.
+		if err := s.db.BulkUpsert(ctx, tx, "findings", []string{"person_id", "subject", "code", "severity", "detail", "first_seen"}, upsertF,
+			"ON CONFLICT (person_id, subject, code) DO UPDATE SET severity = excluded.severity, detail = excluded.detail"); err != nil {
 			return err
 		}
+		for k := range oldScores {
+			if !keepS[k] {
+				p := strings.SplitN(k, "\x00", 2)
+				if _, err := tx.ExecContext(ctx, `DELETE FROM contact_scores WHERE person_id = $1 AND subject = $2`, p[0], p[1]); err != nil {
+					return fmt.Errorf("clear score: %w", err)
+				}
+			}
+		}
+		if err := s.db.BulkUpsert(ctx, tx, "contact_scores", []string{"person_id", "subject", "score", "factors", "computed_at"}, upsertS,
+			"ON CONFLICT (person_id, subject) DO UPDATE SET score = excluded.score, factors = excluded.factors, computed_at = excluded.computed_at"); err != nil {
+			return err
+		}
+		var err error
 		st.Alerts, err = s.alert(ctx, tx, snap, fell, now)
 		return err
 	})
 	return st, err
 }
 
-func loadFirstSeen(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT person_id, subject, code, first_seen FROM findings`)
+// loadStoredFindings maps each stored finding's key to its severity and detail.
+func loadStoredFindings(ctx context.Context, q store.Querier) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT person_id, subject, code, severity, detail FROM findings`)
 	if err != nil {
 		return nil, fmt.Errorf("load findings: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]string{}
 	for rows.Next() {
-		var p, subj, code string
-		var seen time.Time
-		if err := rows.Scan(&p, &subj, &code, &seen); err != nil {
+		var p, subj, code, sev, detail string
+		if err := rows.Scan(&p, &subj, &code, &sev, &detail); err != nil {
 			return nil, err
 		}
-		out[p+"\x00"+subj+"\x00"+code] = store.TS(seen)
+		out[p+"\x00"+subj+"\x00"+code] = sev + "\x00" + detail
 	}
 	return out, rows.Err()
 }
 
-func loadScores(ctx context.Context, tx *sql.Tx) (map[string]float64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT person_id, subject, score FROM contact_scores`)
+type storedScore struct {
+	score   float64
+	factors string
+}
+
+func loadStoredScores(ctx context.Context, q store.Querier) (map[string]storedScore, error) {
+	rows, err := q.QueryContext(ctx, `SELECT person_id, subject, score, factors FROM contact_scores`)
 	if err != nil {
 		return nil, fmt.Errorf("load scores: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]float64{}
+	out := map[string]storedScore{}
 	for rows.Next() {
 		var p, subj string
-		var v float64
-		if err := rows.Scan(&p, &subj, &v); err != nil {
+		var sc storedScore
+		if err := rows.Scan(&p, &subj, &sc.score, &sc.factors); err != nil {
 			return nil, err
 		}
-		out[p+"\x00"+subj] = v
+		out[p+"\x00"+subj] = sc
 	}
 	return out, rows.Err()
 }

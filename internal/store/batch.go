@@ -10,7 +10,7 @@ import (
 // InsertRows inserts rows into table with multi-row INSERT statements using $N
 // placeholders, which both engines accept. For many rows on SQLite use DB.BulkInsert.
 func InsertRows(ctx context.Context, q Querier, table string, cols []string, rows [][]any) error {
-	return insertRows(ctx, q, table, cols, rows, func(n int) string { return "$" + strconv.Itoa(n) })
+	return insertRows(ctx, q, table, cols, rows, func(n int) string { return "$" + strconv.Itoa(n) }, "")
 }
 
 // BulkInsert inserts many rows in multi-row statements of up to 500 rows. On SQLite it
@@ -18,13 +18,20 @@ func InsertRows(ctx context.Context, q Querier, table string, cols []string, row
 // parameter, which is quadratic in a statement's parameters and made bulk inserts
 // twenty times slower.
 func (db *DB) BulkInsert(ctx context.Context, q Querier, table string, cols []string, rows [][]any) error {
-	if db.Engine == SQLite {
-		return insertRows(ctx, q, table, cols, rows, func(int) string { return "?" })
-	}
-	return InsertRows(ctx, q, table, cols, rows)
+	return db.BulkUpsert(ctx, q, table, cols, rows, "")
 }
 
-func insertRows(ctx context.Context, q Querier, table string, cols []string, rows [][]any, placeholder func(int) string) error {
+// BulkUpsert is BulkInsert with a conflict clause appended to each statement, e.g.
+// "ON CONFLICT (id) DO UPDATE SET name = excluded.name" (the same syntax on both engines).
+func (db *DB) BulkUpsert(ctx context.Context, q Querier, table string, cols []string, rows [][]any, onConflict string) error {
+	placeholder := func(n int) string { return "$" + strconv.Itoa(n) }
+	if db.Engine == SQLite {
+		placeholder = func(int) string { return "?" }
+	}
+	return insertRows(ctx, q, table, cols, rows, placeholder, onConflict)
+}
+
+func insertRows(ctx context.Context, q Querier, table string, cols []string, rows [][]any, placeholder func(int) string, onConflict string) error {
 	const batch = 500
 	for start := 0; start < len(rows); start += batch {
 		end := min(start+batch, len(rows))
@@ -47,6 +54,9 @@ func insertRows(ctx context.Context, q Querier, table string, cols []string, row
 			}
 			sb.WriteByte(')')
 			args = append(args, r...)
+		}
+		if onConflict != "" {
+			sb.WriteString(" " + onConflict)
 		}
 		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
