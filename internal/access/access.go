@@ -55,6 +55,8 @@ const (
 	KeysRead        Permission = "keys.read"        // see the status of the data keys
 	Export          Permission = "export"           // export people and departments (masked) and request unmasked exports
 	ExportApprove   Permission = "export.approve"   // approve or reject another user's unmasked export (four-eyes)
+	RosterRead      Permission = "roster.read"      // see emergency rosters org-wide (contact values masked)
+	RosterWrite     Permission = "roster.write"     // create rosters; change those one owns (admin and hr: every roster)
 )
 
 // Allows reports whether a role carries a permission. Separation of duties: the admin
@@ -87,6 +89,10 @@ func (r Role) Allows(p Permission) bool {
 		return r == Admin || r == HR || r == DeptManager
 	case ExportApprove:
 		return r == SecurityOfficer || r == Admin || r == HR
+	case RosterRead:
+		return r != Employee && r != ""
+	case RosterWrite:
+		return r == Admin || r == HR || r == DeptManager || r == RosterOwner
 	}
 	return false
 }

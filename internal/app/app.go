@@ -14,6 +14,7 @@ import (
 	"lifeline/internal/incident"
 	"lifeline/internal/keys"
 	"lifeline/internal/quality"
+	"lifeline/internal/roster"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
 )
@@ -29,6 +30,7 @@ type App struct {
 	Directory *directory.Service
 	Incidents *incident.Service
 	Quality   *quality.Service
+	Rosters   *roster.Service
 }
 
 // Open wires the services on the configured database and applies pending migrations.
@@ -58,6 +60,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Directory: dir,
 		Incidents: incident.New(db, dir, c),
 		Quality:   quality.New(db, c, quality.DefaultConfig()),
+		Rosters:   roster.New(db, c),
 	}, nil
 }
 

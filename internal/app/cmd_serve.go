@@ -139,6 +139,7 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 		Exports: export.New(a.DB, a.Directory, a.Clock, a.Auth.RequireRecentAuth),
 		Quality: a.Quality,
 		HR:      hrsync.New(a.DB, a.Directory),
+		Rosters: a.Rosters,
 	})
 	return srv, jc, nil
 }

@@ -13,6 +13,7 @@ import (
 	"lifeline/internal/audit"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/roster"
 	"lifeline/internal/store"
 )
 
@@ -135,6 +136,12 @@ func (s *Service) Apply(ctx context.Context, p *access.Principal, e Event) (Resu
 			return err
 		}
 		res.Outcome, res.PersonID = outcome, person.ID
+		if outcome == directory.Departed {
+			// Departed people leave every active roster; the owners are told (SPEC §2).
+			if _, err := roster.PersonDeparted(ctx, tx, p, person.ID, s.dir.Now()); err != nil {
+				return err
+			}
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO hr_events (id, type, employee_no, person_id, outcome, received_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			e.ID, e.Type, e.EmployeeNo, person.ID, outcome, store.TS(s.dir.Now()))
 		if err != nil {

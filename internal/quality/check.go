@@ -131,5 +131,5 @@ func check(s *snapshot, now time.Time, cfg Config) []Finding {
 			}
 		}
 	}
-	return out
+	return append(out, rosterFindings(s, now)...)
 }

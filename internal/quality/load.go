@@ -33,6 +33,8 @@ type snapshot struct {
 	byID     map[string]*person
 	status   map[string]string   // every person's status, departed included (for owners)
 	crossChk map[string][]string // employee number → lookups in other systems
+	all      map[string]*person  // every person, departed included (roster findings)
+	rosters  []*rosterData       // rosters that are not deleted (roster.go)
 }
 
 func nullTime(t sql.NullTime) time.Time {
@@ -43,7 +45,7 @@ func nullTime(t sql.NullTime) time.Time {
 }
 
 func load(ctx context.Context, db *store.DB, now time.Time) (*snapshot, error) {
-	s := &snapshot{byID: map[string]*person{}, status: map[string]string{}, crossChk: map[string][]string{}}
+	s := &snapshot{byID: map[string]*person{}, status: map[string]string{}, crossChk: map[string][]string{}, all: map[string]*person{}}
 	err := db.ReadTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.employee_no, p.name, p.status, COALESCE(p.owner_id, ''), d.path, p.last_confirmed_at
 			FROM people p JOIN departments d ON d.id = p.department_id`)
@@ -59,6 +61,7 @@ func load(ctx context.Context, db *store.DB, now time.Time) (*snapshot, error) {
 			}
 			p.confirmed = nullTime(confirmed)
 			s.status[p.id] = p.status
+			s.all[p.id] = p
 			if p.status != "departed" { // departed staff are archived, not checked
 				s.people = append(s.people, p)
 				s.byID[p.id] = p
@@ -154,7 +157,10 @@ func load(ctx context.Context, db *store.DB, now time.Time) (*snapshot, error) {
 			s.crossChk[eno] = append(s.crossChk[eno], lookup)
 		}
 		rows.Close()
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return loadRosters(ctx, tx, s)
 	})
 	return s, err
 }

@@ -25,7 +25,9 @@ import (
 	"lifeline/internal/incident"
 	"lifeline/internal/keys"
 	"lifeline/internal/quality"
+	"lifeline/internal/roster"
 	"lifeline/internal/web"
+	"lifeline/internal/workdays"
 )
 
 // httpMethods are the operation keys of an OpenAPI path item.
@@ -467,6 +469,10 @@ func schemaFields(t *testing.T, doc map[string]any, schema map[string]any) (prop
 func TestOpenAPISchemasMatchTypes(t *testing.T) {
 	doc := openAPIDoc(t)
 	answers := map[string]any{
+		"WorkdaysResult":     workdaysResult{},
+		"WorkdayDay":         workdays.Day{},
+		"WorkdayYear":        workdays.Year{},
+		"WorkdayOverride":    workdays.Override{},
 		"Problem":            problem{},
 		"FieldError":         errs.FieldError{},
 		"Department":         directory.Department{},
@@ -525,8 +531,18 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ImportProblem":      importer.Problem{},
 		"ImportRowResult":    importer.RowResult{},
 		"ImportRejected":     importRejected{},
+		"Roster":             roster.Roster{},
+		"RosterList":         list[roster.Roster]{},
+		"RosterOwner":        roster.Owner{},
+		"RosterBackup":       roster.Backup{},
+		"RosterMember":       roster.Member{},
+		"RosterHistoryEntry": roster.HistoryEntry{},
+		"RosterHistoryList":  list[roster.HistoryEntry]{},
+		"RosterTemplate":     roster.Template{},
+		"RosterTemplateList": list[roster.Template]{},
 	}
 	inputs := map[string]any{
+		"WorkdayOverrideInput":  workdays.OverrideInput{},
 		"DepartmentInput":       directory.DepartmentInput{},
 		"DepartmentCreate":      directory.DepartmentInput{},
 		"ChannelInput":          directory.ChannelInput{},
@@ -549,6 +565,10 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"HRContact":             hrsync.Contact{},
 		"ExportInput":           export.Input{},
 		"ExportDecision":        decisionInput{},
+		"RosterInput":           roster.Input{},
+		"RosterCreate":          roster.Input{},
+		"RosterMemberInput":     roster.MemberInput{},
+		"RosterMemberCreate":    roster.MemberInput{},
 	}
 	for name, v := range answers {
 		checkSchema(t, doc, name, v, true)

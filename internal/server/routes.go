@@ -115,6 +115,24 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/imports", s.apiLimit(importUploadLimit, s.importPeople)},
 		{"GET", "/api/v1/imports/template", s.api(s.importTemplate)},
 
+		// API: working days (Chinese statutory calendar).
+		{"GET", "/api/v1/workdays", s.api(s.listWorkdays)},
+		{"GET", "/api/v1/workdays/add", s.api(s.addWorkdays)},
+		{"PUT", "/api/v1/workdays/overrides/{date}", s.api(s.putWorkdayOverride)},
+		{"DELETE", "/api/v1/workdays/overrides/{date}", s.api(s.deleteWorkdayOverride)},
+
+		// API: rosters.
+		{"GET", "/api/v1/roster-templates", s.api(s.rosterTemplates)},
+		{"GET", "/api/v1/rosters", s.api(s.listRosters)},
+		{"POST", "/api/v1/rosters", s.api(s.createRoster)},
+		{"GET", "/api/v1/rosters/{id}", s.api(s.getRoster)},
+		{"PATCH", "/api/v1/rosters/{id}", s.api(s.updateRoster)},
+		{"DELETE", "/api/v1/rosters/{id}", s.api(s.deleteRoster)},
+		{"GET", "/api/v1/rosters/{id}/history", s.api(s.rosterHistory)},
+		{"POST", "/api/v1/rosters/{id}/members", s.api(s.addRosterMember)},
+		{"PATCH", "/api/v1/rosters/{id}/members/{mid}", s.api(s.updateRosterMember)},
+		{"DELETE", "/api/v1/rosters/{id}/members/{mid}", s.api(s.removeRosterMember)},
+
 		// Web UI.
 		{"GET", "/static/", s.web.Static()},
 		{"GET", "/{$}", h(s.home)},

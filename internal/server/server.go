@@ -20,6 +20,7 @@ import (
 	"lifeline/internal/hrsync"
 	"lifeline/internal/incident"
 	"lifeline/internal/quality"
+	"lifeline/internal/roster"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
 	"lifeline/internal/web"
@@ -44,6 +45,7 @@ type Server struct {
 	exports   *export.Service
 	quality   *quality.Service
 	hr        *hrsync.Service
+	rosters   *roster.Service
 	web       *web.Renderer
 	vault     *vault.Vault
 	clock     clock.Clock
@@ -81,6 +83,7 @@ type Deps struct {
 	Exports   *export.Service
 	Quality   *quality.Service
 	HR        *hrsync.Service
+	Rosters   *roster.Service
 	Web       *web.Renderer
 	Vault     *vault.Vault
 	Clock     clock.Clock
@@ -92,7 +95,7 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, exports: d.Exports, quality: d.Quality, hr: d.HR, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, exports: d.Exports, quality: d.Quality, hr: d.HR, rosters: d.Rosters, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
