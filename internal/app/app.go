@@ -54,13 +54,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	dir := directory.New(db, v, c)
+	rosters := roster.New(db, c)
 	return &App{
 		Config: cfg, Log: log, Clock: c, DB: db, Vault: v,
 		Auth:      auth.New(db, c, auth.DefaultConfig()).WithVault(v),
 		Directory: dir,
-		Incidents: incident.New(db, dir, c),
+		Incidents: incident.New(db, dir, rosters, c),
 		Quality:   quality.New(db, c, quality.DefaultConfig()),
-		Rosters:   roster.New(db, c),
+		Rosters:   rosters,
 	}, nil
 }
 

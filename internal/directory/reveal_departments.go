@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"lifeline/internal/access"
+	"lifeline/internal/errs"
 )
 
 // MaxBreakGlassPeople bounds one break-glass contact sheet.
@@ -55,6 +56,30 @@ func (s *Service) RevealDepartments(ctx context.Context, p *access.Principal, de
 			if err := s.loadDetails(ctx, tx, &out[i], true); err != nil {
 				return err
 			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RevealPeople returns the given people with full values, skipping anyone outside the
+// principal's scope or departed. Like RevealDepartments it serves break-glass: the caller
+// has checked an active grant and audits the access.
+func (s *Service) RevealPeople(ctx context.Context, p *access.Principal, ids []string) ([]Person, error) {
+	var out []Person
+	err := s.db.ReadTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			pe, err := s.visiblePerson(ctx, tx, p, id)
+			if errs.Is(err, errs.NotFound) || (err == nil && pe.Status == StatusDeparted) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := s.loadDetails(ctx, tx, &pe, true); err != nil {
+				return err
+			}
+			out = append(out, pe)
 		}
 		return nil
 	})

@@ -13,6 +13,7 @@ import (
 	"lifeline/internal/audit"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/roster"
 	"lifeline/internal/store"
 )
 
@@ -31,6 +32,7 @@ type Grant struct {
 	Username      string     `json:"username"`
 	Reason        string     `json:"reason"`
 	DepartmentIDs []string   `json:"department_ids"`
+	RosterIDs     []string   `json:"roster_ids"`
 	CreatedAt     time.Time  `json:"created_at"`
 	ExpiresAt     time.Time  `json:"expires_at"`
 	EndedAt       *time.Time `json:"ended_at"`
@@ -40,22 +42,26 @@ type Grant struct {
 
 // GrantInput opens a grant.
 type GrantInput struct {
-	DepartmentIDs []string `json:"department_ids"`
+	DepartmentIDs []string `json:"department_ids,omitempty"`
+	RosterIDs     []string `json:"roster_ids,omitempty"`
 	Reason        string   `json:"reason"`
 	Minutes       int      `json:"minutes,omitempty"`
 }
 
-const grantCols = `g.id, g.incident_id, i.title, g.user_id, g.username, g.reason, g.department_ids, g.created_at, g.expires_at, g.ended_at`
+const grantCols = `g.id, g.incident_id, i.title, g.user_id, g.username, g.reason, g.department_ids, g.roster_ids, g.created_at, g.expires_at, g.ended_at`
 
 func scanGrant(row interface{ Scan(...any) error }, now time.Time) (Grant, error) {
 	var g Grant
-	var depts string
+	var depts, rosters string
 	var ended sql.NullTime
-	if err := row.Scan(&g.ID, &g.IncidentID, &g.Incident, &g.userID, &g.Username, &g.Reason, &depts, &g.CreatedAt, &g.ExpiresAt, &ended); err != nil {
+	if err := row.Scan(&g.ID, &g.IncidentID, &g.Incident, &g.userID, &g.Username, &g.Reason, &depts, &rosters, &g.CreatedAt, &g.ExpiresAt, &ended); err != nil {
 		return g, err
 	}
 	if err := json.Unmarshal([]byte(depts), &g.DepartmentIDs); err != nil {
 		return g, fmt.Errorf("decode grant departments: %w", err)
+	}
+	if err := json.Unmarshal([]byte(rosters), &g.RosterIDs); err != nil {
+		return g, fmt.Errorf("decode grant rosters: %w", err)
 	}
 	g.CreatedAt, g.ExpiresAt = g.CreatedAt.UTC(), g.ExpiresAt.UTC()
 	if ended.Valid {
@@ -85,7 +91,8 @@ func (s *Service) OpenGrant(ctx context.Context, p *access.Principal, incidentID
 		in.Reason = strings.TrimSpace(in.Reason)
 		var v errs.Validation
 		v.Check(in.Reason != "" && len([]rune(in.Reason)) <= 500, "reason", "required, at most 500 characters")
-		v.Check(len(in.DepartmentIDs) > 0 && len(in.DepartmentIDs) <= 50, "department_ids", "one to 50 departments")
+		v.Check(len(in.DepartmentIDs)+len(in.RosterIDs) > 0, "department_ids", "name departments or rosters")
+		v.Check(len(in.DepartmentIDs) <= 50 && len(in.RosterIDs) <= 50, "department_ids", "at most 50 departments and 50 rosters")
 		d := DefaultGrant
 		if in.Minutes != 0 {
 			d = time.Duration(in.Minutes) * time.Minute
@@ -102,20 +109,38 @@ func (s *Service) OpenGrant(ctx context.Context, p *access.Principal, incidentID
 				v.Add(fmt.Sprintf("department_ids[%d]", i), "no such department")
 			}
 		}
+		seenRoster := map[string]bool{}
+		for i, id := range in.RosterIDs {
+			if seenRoster[id] {
+				v.Add(fmt.Sprintf("roster_ids[%d]", i), "listed twice")
+				continue
+			}
+			seenRoster[id] = true
+			if _, err := s.rosters.Get(ctx, p, id); err != nil {
+				v.Add(fmt.Sprintf("roster_ids[%d]", i), "no such roster")
+			}
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
 		now := s.clock.Now()
+		if in.DepartmentIDs == nil {
+			in.DepartmentIDs = []string{}
+		}
+		if in.RosterIDs == nil {
+			in.RosterIDs = []string{}
+		}
 		depts, _ := json.Marshal(in.DepartmentIDs)
+		rosters, _ := json.Marshal(in.RosterIDs)
 		g = Grant{ID: store.NewID(), IncidentID: inc.ID, Incident: inc.Title, Username: p.Username, Reason: in.Reason, DepartmentIDs: in.DepartmentIDs,
-			CreatedAt: now, ExpiresAt: now.Add(d), Active: true, userID: p.UserID}
-		_, err = tx.ExecContext(ctx, `INSERT INTO break_glass (id, incident_id, user_id, username, reason, department_ids, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, g.ID, g.IncidentID, p.UserID, p.Username, g.Reason, string(depts), store.TS(now), store.TS(g.ExpiresAt))
+			RosterIDs: in.RosterIDs, CreatedAt: now, ExpiresAt: now.Add(d), Active: true, userID: p.UserID}
+		_, err = tx.ExecContext(ctx, `INSERT INTO break_glass (id, incident_id, user_id, username, reason, department_ids, roster_ids, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, g.ID, g.IncidentID, p.UserID, p.Username, g.Reason, string(depts), string(rosters), store.TS(now), store.TS(g.ExpiresAt))
 		if err != nil {
 			return fmt.Errorf("insert grant: %w", err)
 		}
 		return audit.Record(ctx, tx, p, now, audit.Event{Action: "breakglass.open", ObjectType: "incident", ObjectID: inc.ID, Reason: in.Reason,
-			Detail: fmt.Sprintf("grant=%s departments=%d minutes=%d drill=%v", g.ID, len(in.DepartmentIDs), int(d.Minutes()), inc.Drill)})
+			Detail: fmt.Sprintf("grant=%s departments=%d rosters=%d minutes=%d drill=%v", g.ID, len(in.DepartmentIDs), len(in.RosterIDs), int(d.Minutes()), inc.Drill)})
 	})
 	return g, err
 }
@@ -197,6 +222,27 @@ func (s *Service) ContactSheet(ctx context.Context, p *access.Principal, id stri
 	if err != nil {
 		return g, nil, err
 	}
+	if len(g.RosterIDs) > 0 {
+		ids, err := roster.PeopleOf(ctx, s.db.Read, g.RosterIDs, store.TS(s.clock.Now()))
+		if err != nil {
+			return g, nil, err
+		}
+		have := map[string]bool{}
+		for _, pe := range people {
+			have[pe.ID] = true
+		}
+		var more []string
+		for _, id := range ids {
+			if !have[id] {
+				more = append(more, id)
+			}
+		}
+		extra, err := s.dir.RevealPeople(ctx, p, more)
+		if err != nil {
+			return g, nil, err
+		}
+		people = append(people, extra...)
+	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		return audit.Record(ctx, tx, p, s.clock.Now(), audit.Event{Action: "breakglass.view", ObjectType: "incident", ObjectID: g.IncidentID,
 			Reason: g.Reason, Detail: fmt.Sprintf("grant=%s people=%d", g.ID, len(people))})
@@ -205,9 +251,13 @@ func (s *Service) ContactSheet(ctx context.Context, p *access.Principal, id stri
 }
 
 // GrantsCovering lists, as access-log entries, the break-glass grants that opened a
-// department path (a person's department) to someone: the person concerned sees them
-// next to the reveals of their data.
-func (s *Service) GrantsCovering(ctx context.Context, deptPath string) ([]audit.Entry, error) {
+// person's data to someone — through their department or a roster they belong to: the
+// person concerned sees them next to the reveals of their data.
+func (s *Service) GrantsCovering(ctx context.Context, personID, deptPath string) ([]audit.Entry, error) {
+	inRosters, err := roster.RostersOf(ctx, s.db.Read, personID)
+	if err != nil {
+		return nil, err
+	}
 	paths := map[string]string{}
 	drows, err := s.db.Read.QueryContext(ctx, `SELECT id, path FROM departments`)
 	if err != nil {
@@ -234,12 +284,18 @@ func (s *Service) GrantsCovering(ctx context.Context, deptPath string) ([]audit.
 		if err != nil {
 			return nil, err
 		}
+		covered := false
 		for _, id := range g.DepartmentIDs {
 			if p, ok := paths[id]; ok && strings.HasPrefix(deptPath, p) {
-				out = append(out, audit.Entry{ID: g.ID, At: g.CreatedAt, ActorName: g.Username, Action: "breakglass.open", ObjectType: "incident",
-					ObjectID: g.IncidentID, Outcome: "ok", Reason: g.Reason})
-				break
+				covered = true
 			}
+		}
+		for _, id := range g.RosterIDs {
+			covered = covered || inRosters[id]
+		}
+		if covered {
+			out = append(out, audit.Entry{ID: g.ID, At: g.CreatedAt, ActorName: g.Username, Action: "breakglass.open", ObjectType: "incident",
+				ObjectID: g.IncidentID, Outcome: "ok", Reason: g.Reason})
 		}
 	}
 	return out, rows.Err()

@@ -15,6 +15,7 @@ import (
 	"lifeline/internal/clock"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/roster"
 	"lifeline/internal/store"
 )
 
@@ -55,14 +56,15 @@ type Input struct {
 
 // Service is the incident service.
 type Service struct {
-	db    *store.DB
-	dir   *directory.Service
-	clock clock.Clock
+	db      *store.DB
+	dir     *directory.Service
+	rosters *roster.Service
+	clock   clock.Clock
 }
 
 // New returns an incident service.
-func New(db *store.DB, dir *directory.Service, c clock.Clock) *Service {
-	return &Service{db: db, dir: dir, clock: c}
+func New(db *store.DB, dir *directory.Service, rosters *roster.Service, c clock.Clock) *Service {
+	return &Service{db: db, dir: dir, rosters: rosters, clock: c}
 }
 
 const cols = `id, title, type, level, location, description, drill, status, reporter, occurred_at, created_at, closed_at`

@@ -114,7 +114,7 @@ func (s *Server) accessLog(ctx context.Context, p *access.Principal, personID st
 	if err != nil {
 		return nil, err
 	}
-	grants, err := s.incidents.GrantsCovering(ctx, path)
+	grants, err := s.incidents.GrantsCovering(ctx, personID, path)
 	if err != nil {
 		return nil, err
 	}

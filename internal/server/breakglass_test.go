@@ -89,6 +89,24 @@ func TestBreakGlass(t *testing.T) {
 				t.Fatalf("access log of a person outside the grant: %s", r.Body)
 			}
 
+			// A grant on a roster opens its owners, members and backups, whatever their department.
+			r = a.Do(t, "POST", "/api/v1/rosters", admin, map[string]any{"name": "现场指挥组", "kind": "leading_group", "owner_ids": []string{p1, o1}})
+			mustStatus(t, r, http.StatusCreated)
+			rid := r.JSON(t)["id"].(string)
+			mustStatus(t, a.Do(t, "POST", "/api/v1/incidents/"+inc+"/break-glass", responder, map[string]any{"roster_ids": []string{"nope"}, "reason": "x"}), http.StatusUnprocessableEntity)
+			r = a.Do(t, "POST", "/api/v1/incidents/"+inc+"/break-glass", responder, map[string]any{"roster_ids": []string{rid}, "reason": "联系指挥组"})
+			mustStatus(t, r, http.StatusCreated)
+			rg := r.JSON(t)["id"].(string)
+			r = a.Do(t, "GET", "/api/v1/break-glass/"+rg+"/contacts", responder, nil)
+			mustStatus(t, r, http.StatusOK)
+			if !bytes.Contains(r.Body, []byte("+8613811110003")) || !bytes.Contains(r.Body, []byte("+8613811110001")) || bytes.Contains(r.Body, []byte("+8613811110002")) {
+				t.Fatalf("roster contact sheet: %s", r.Body)
+			}
+			r = a.Do(t, "GET", "/api/v1/people/"+o1+"/access-log", admin, nil)
+			if !bytes.Contains(r.Body, []byte("联系指挥组")) {
+				t.Fatalf("the roster grant is missing from a member's access log: %s", r.Body)
+			}
+
 			// Closing the incident ends the grant; a closed incident allows no new one.
 			mustStatus(t, a.Do(t, "POST", "/api/v1/incidents/"+inc+"/close", responder, nil), http.StatusOK)
 			mustStatus(t, a.Do(t, "GET", "/api/v1/break-glass/"+gid+"/contacts", responder, nil), http.StatusForbidden)
