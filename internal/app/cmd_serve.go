@@ -20,6 +20,7 @@ import (
 	"lifeline/internal/keys"
 	"lifeline/internal/quality"
 	"lifeline/internal/retention"
+	"lifeline/internal/review"
 	"lifeline/internal/server"
 	"lifeline/internal/web"
 )
@@ -111,6 +112,7 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 	}
 	river.AddWorker(workers, &retention.Worker{DB: a.DB, Policy: policy})
 	river.AddWorker(workers, &quality.RecheckWorker{Quality: a.Quality})
+	river.AddWorker(workers, &review.Worker{Reviews: review.New(a.DB, a.Clock)})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 			return auth.PurgeArgs{}, nil
@@ -124,6 +126,11 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 		// Findings follow writes within half a minute; the worker skips unchanged data.
 		river.NewPeriodicJob(river.PeriodicInterval(30*time.Second), func() (river.JobArgs, *river.InsertOpts) {
 			return quality.RecheckArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		// Review cycle: open the period's review tasks, remind on the due day, escalate
+		// overdue ones (idempotent; hourly so that a new period starts within the hour).
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return review.Args{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	jc, err := jobs.New(a.DB, jobs.Options{Workers: workers, Periodic: periodic, Logger: a.Log})

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"lifeline/internal/errs"
@@ -118,4 +119,127 @@ func (s *Server) removeRosterMember(w http.ResponseWriter, r *http.Request) erro
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (s *Server) listRotations(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.rosters.Rotations(r.Context(), me(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[roster.Rotation]{Items: items})
+}
+
+func (s *Server) createRotation(w http.ResponseWriter, r *http.Request) error {
+	var in roster.RotationInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	ro, err := s.rosters.CreateRotation(r.Context(), me(r), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, ro)
+}
+
+func (s *Server) updateRotation(w http.ResponseWriter, r *http.Request) error {
+	var in roster.RotationInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	ro, err := s.rosters.UpdateRotation(r.Context(), me(r), r.PathValue("id"), r.PathValue("rid"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ro)
+}
+
+func (s *Server) deleteRotation(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rosters.DeleteRotation(r.Context(), me(r), r.PathValue("id"), r.PathValue("rid")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) addRotationOverride(w http.ResponseWriter, r *http.Request) error {
+	var in roster.OverrideInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	o, err := s.rosters.AddOverride(r.Context(), me(r), r.PathValue("id"), r.PathValue("rid"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, o)
+}
+
+func (s *Server) deleteRotationOverride(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rosters.DeleteOverride(r.Context(), me(r), r.PathValue("id"), r.PathValue("rid"), r.PathValue("oid")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// rosterOnDuty tells who is on duty in each rotation now or, with ?at=RFC3339, then.
+func (s *Server) rosterOnDuty(w http.ResponseWriter, r *http.Request) error {
+	t := s.clock.Now()
+	if at := r.URL.Query().Get("at"); at != "" {
+		var perr error
+		if t, perr = time.Parse(time.RFC3339Nano, at); perr != nil {
+			return &errs.Error{Kind: errs.Invalid, Message: "validation failed", Fields: []errs.FieldError{{Field: "at", Message: "an RFC 3339 time"}}}
+		}
+	}
+	rep, err := s.rosters.OnDutyAt(r.Context(), me(r), r.PathValue("id"), t)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) createRosterICSLink(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.rosters.CreateRosterICSLink(r.Context(), me(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, l)
+}
+
+func (s *Server) revokeRosterICSLink(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rosters.RevokeRosterICSLink(r.Context(), me(r), r.PathValue("id"), r.PathValue("lid")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) createPersonICSLink(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.rosters.CreatePersonICSLink(r.Context(), me(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, l)
+}
+
+func (s *Server) revokePersonICSLink(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rosters.RevokePersonICSLink(r.Context(), me(r), r.PathValue("id"), r.PathValue("lid")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// icsFeed serves a roster's or a person's shifts as text/calendar to calendar apps, with
+// no login: the unguessable token is the credential. Unknown and revoked are one 404.
+func (s *Server) icsFeed(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.rosters.ICSFeed(r.Context(), strings.TrimSuffix(r.PathValue("token"), ".ics"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(body)
+	return err
 }

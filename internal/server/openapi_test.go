@@ -25,6 +25,7 @@ import (
 	"lifeline/internal/incident"
 	"lifeline/internal/keys"
 	"lifeline/internal/quality"
+	"lifeline/internal/review"
 	"lifeline/internal/roster"
 	"lifeline/internal/web"
 	"lifeline/internal/workdays"
@@ -540,6 +541,16 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"RosterHistoryList":  list[roster.HistoryEntry]{},
 		"RosterTemplate":     roster.Template{},
 		"RosterTemplateList": list[roster.Template]{},
+		"Rotation":           roster.Rotation{},
+		"RotationList":       list[roster.Rotation]{},
+		"RotationPerson":     roster.RotationPerson{},
+		"RotationOverride":   roster.Override{},
+		"OnDuty":             roster.OnDuty{},
+		"OnDutyReport":       roster.OnDutyReport{},
+		"ICSLink":            roster.ICSLink{},
+		"ReviewTask":         review.Task{},
+		"ReviewTaskList":     list[review.Task]{},
+		"ReviewItem":         review.Item{},
 	}
 	inputs := map[string]any{
 		"WorkdayOverrideInput":  workdays.OverrideInput{},
@@ -569,6 +580,11 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"RosterCreate":          roster.Input{},
 		"RosterMemberInput":     roster.MemberInput{},
 		"RosterMemberCreate":    roster.MemberInput{},
+		"RotationInput":         roster.RotationInput{},
+		"RotationCreate":        roster.RotationInput{},
+		"RotationOverrideInput": roster.OverrideInput{},
+		"ReviewConfirmInput":    review.ConfirmInput{},
+		"ReviewDecision":        review.Decision{},
 	}
 	for name, v := range answers {
 		checkSchema(t, doc, name, v, true)

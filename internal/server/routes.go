@@ -18,6 +18,8 @@ func (s *Server) routes() []route {
 		{"GET", "/healthz", h(s.healthz)},
 		{"GET", "/readyz", h(s.readyz)},
 		{"GET", "/metrics", s.metricsHandler()},
+		// Public: calendar feeds behind an unguessable, revocable token.
+		{"GET", "/ics/{token}", s.publicAPI(s.icsFeed)},
 
 		// API: documentation and the caller.
 		{"GET", "/api/v1/openapi.json", s.publicAPI(s.openAPI)},
@@ -132,6 +134,20 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/rosters/{id}/members", s.api(s.addRosterMember)},
 		{"PATCH", "/api/v1/rosters/{id}/members/{mid}", s.api(s.updateRosterMember)},
 		{"DELETE", "/api/v1/rosters/{id}/members/{mid}", s.api(s.removeRosterMember)},
+		{"GET", "/api/v1/rosters/{id}/rotations", s.api(s.listRotations)},
+		{"POST", "/api/v1/rosters/{id}/rotations", s.api(s.createRotation)},
+		{"PATCH", "/api/v1/rosters/{id}/rotations/{rid}", s.api(s.updateRotation)},
+		{"DELETE", "/api/v1/rosters/{id}/rotations/{rid}", s.api(s.deleteRotation)},
+		{"POST", "/api/v1/rosters/{id}/rotations/{rid}/overrides", s.api(s.addRotationOverride)},
+		{"DELETE", "/api/v1/rosters/{id}/rotations/{rid}/overrides/{oid}", s.api(s.deleteRotationOverride)},
+		{"GET", "/api/v1/rosters/{id}/on-duty", s.api(s.rosterOnDuty)},
+		{"POST", "/api/v1/rosters/{id}/ics-link", s.api(s.createRosterICSLink)},
+		{"DELETE", "/api/v1/rosters/{id}/ics-link/{lid}", s.api(s.revokeRosterICSLink)},
+		{"POST", "/api/v1/people/{id}/ics-link", s.api(s.createPersonICSLink)},
+		{"DELETE", "/api/v1/people/{id}/ics-link/{lid}", s.api(s.revokePersonICSLink)},
+		{"GET", "/api/v1/reviews", s.api(s.listReviews)},
+		{"GET", "/api/v1/reviews/{id}", s.api(s.getReview)},
+		{"POST", "/api/v1/reviews/{id}/confirm", s.api(s.confirmReview)},
 
 		// Web UI.
 		{"GET", "/static/", s.web.Static()},
@@ -180,5 +196,13 @@ func (s *Server) routes() []route {
 		{"POST", "/imports", s.pageLimit(importUploadLimit, s.pageImportRun)},
 		{"GET", "/quality", s.page(s.pageQuality)},
 		{"POST", "/quality/recheck", s.page(s.doQualityRecheck)},
+		// Web UI: rosters.
+		{"GET", "/rosters", s.page(s.pageRosters)},
+		{"POST", "/rosters", s.page(s.doCreateRoster)},
+		{"GET", "/rosters/{id}", s.page(s.pageRoster)},
+		{"POST", "/rosters/{id}/members", s.page(s.doAddMember)},
+		{"POST", "/rosters/{id}/members/{mid}/remove", s.page(s.doRemoveMember)},
+		{"GET", "/rosters/{id}/print", s.page(s.pageRosterPrint)},
+		{"GET", "/rosters/{id}/print.pdf", s.page(s.pageRosterPDF)},
 	}
 }

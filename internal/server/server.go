@@ -20,6 +20,7 @@ import (
 	"lifeline/internal/hrsync"
 	"lifeline/internal/incident"
 	"lifeline/internal/quality"
+	"lifeline/internal/review"
 	"lifeline/internal/roster"
 	"lifeline/internal/store"
 	"lifeline/internal/vault"
@@ -46,6 +47,7 @@ type Server struct {
 	quality   *quality.Service
 	hr        *hrsync.Service
 	rosters   *roster.Service
+	reviews   *review.Service
 	web       *web.Renderer
 	vault     *vault.Vault
 	clock     clock.Clock
@@ -96,6 +98,7 @@ func New(cfg Config, d Deps) *Server {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, exports: d.Exports, quality: d.Quality, hr: d.HR, rosters: d.Rosters, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
+	s.reviews = review.New(d.DB, d.Clock)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)

@@ -29,7 +29,8 @@ var pageNames = []string{"login", "people", "person", "departments", "error",
 	"audit", "keys", "incidents", "incident", "grants", "sheet",
 	"login-code", "account", "mfa-setup", "reauth",
 	"exports",
-	"imports", "quality"}
+	"imports", "quality",
+	"rosters", "roster", "roster-print"}
 
 // Renderer renders pages and fragments. It is built once and safe for concurrent use:
 // every language has its own immutable template sets, so nothing changes per request.

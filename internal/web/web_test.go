@@ -15,6 +15,7 @@ import (
 	"lifeline/internal/errs"
 	"lifeline/internal/incident"
 	"lifeline/internal/keys"
+	"lifeline/internal/roster"
 )
 
 // TestMessageKeys checks that every key a template translates exists, in both languages.
@@ -114,6 +115,12 @@ func TestRender(t *testing.T) {
 	inc := incident.Incident{ID: "i1", Title: "化工厂泄漏", Type: "production_safety", Level: "II", Location: "二号罐区", Status: "active", Reporter: "resp",
 		OccurredAt: at, CreatedAt: at, Description: "第一行\n第二行"}
 	closedInc := incident.Incident{ID: "i0", Title: "演练", Type: "it_outage", Level: "IV", Status: "closed", Drill: true, OccurredAt: at, CreatedAt: at, ClosedAt: &at}
+	ros := roster.Roster{ID: "r1", Name: "抢险救援组", Kind: "rescue", Revision: 2, UpdatedAt: at,
+		Owners: []roster.Owner{{PersonID: "p1", Role: "primary", Name: "张伟", Status: "active", Mobile: "138****8000"}, {PersonID: "p2", Role: "deputy", Name: "王五", Status: "active"}},
+		Members: []roster.Member{{ID: "m1", PersonID: "p1", Name: "张伟", Department: "集团/生产部", Status: "active", Mobile: "138****8000", Duty: "组长", Position: 1,
+			Backups: []roster.Backup{{PersonID: "p3", Name: "李四", Status: "active", Mobile: "139****9000"}}, ValidTo: &at}}}
+	past := ros
+	past.AsOf = &at
 	grant := incident.Grant{ID: "g1", IncidentID: "i1", Incident: "化工厂泄漏", Username: "resp", Reason: "疏散", DepartmentIDs: []string{"d1"},
 		CreatedAt: at, ExpiresAt: at.Add(time.Hour), Active: true}
 	ended := grant
@@ -156,6 +163,14 @@ func TestRender(t *testing.T) {
 		{"sheet", "", ContactSheetData{Grant: grant, Groups: GroupByDepartment([]directory.Person{full}), People: 1, Holder: true, CanEnd: true},
 			[]string{"sheet-banner", `href="tel:&#43;8613800138000"`, `action="/break-glass/g1/end"`, "data-print", "李*", "2026-03-01 11:30"}},
 		{"sheet", "", ContactSheetData{Grant: ended, Closed: "ended"}, []string{"is-over", "ended"}},
+		// Roster pages: list with the create form, a roster with members, a past view, the printable page.
+		{"rosters", "", RostersData{Rosters: []roster.Roster{ros}, Kinds: roster.Kinds(), Templates: roster.Templates(), CanCreate: true, Errors: map[string]string{"owner_ids": "两名"}},
+			[]string{`action="/rosters"`, `href="/rosters/r1"`, "抢险救援组", `aria-invalid="true"`}},
+		{"roster", "", RosterData{Roster: ros, CanEdit: true, History: []roster.HistoryEntry{{Revision: 2, At: at, Actor: "hr1", Action: "member.add"}}},
+			[]string{"138****8000", `action="/rosters/r1/members"`, `action="/rosters/r1/members/m1/remove"`, "?at=2026-03-01T02%3a30%3a00Z", "李四"}},
+		{"roster", "", RosterData{Roster: past, At: "2026-03-01T02:30:00Z"}, []string{"roster-asof", `href="/rosters/r1/print?at=2026-03-01T02%3a30%3a00Z"`}},
+		{"roster-print", "", RosterPrintData{Roster: ros, CanReveal: true, PrintedAt: at, PDF: "/rosters/r1/print.pdf"}, []string{"paper-sign", "138****8000", `name="reason"`, "data-print", `href="/rosters/r1/print.pdf"`}},
+		{"roster-print", "", RosterPrintData{Roster: ros, Full: true, Reason: "月度", PrintedAt: at}, []string{"月度", "paper-table"}},
 		{"person", "", PersonData{Person: full, Self: true, AccessLog: []audit.Entry{{At: at, ActorName: "hr1", Action: "person.reveal", Reason: "核对"}}},
 			[]string{`href="/api/v1/me/data"`, "hr1", "核对"}},
 	}
