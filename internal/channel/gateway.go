@@ -1,0 +1,120 @@
+package channel
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// HTTPGateway is the generic SMS gateway of SPEC §9: each message is POSTed as JSON
+// {"id", "to", "text", "ack_url"} with X-Lifeline-Signature: sha256=<hex HMAC-SHA256 of
+// the body>; any 2xx means accepted. The id is the delivery's idempotency key, so a
+// gateway can drop a message it has already accepted.
+var HTTPGateway = register(Kind{
+	Name: "http_gateway", Media: MediaSMS, Concurrency: 64,
+	New: newGateway,
+})
+
+// GatewayConfig configures an http_gateway provider.
+type GatewayConfig struct {
+	URL    string `json:"url"`
+	Secret string `json:"secret"`
+	// Concurrency overrides the requests in flight (default 64).
+	Concurrency int `json:"concurrency,omitempty"`
+	// RatePerSecond caps sends per second when the gateway has a quota (0: none).
+	RatePerSecond int `json:"rate_per_second,omitempty"`
+}
+
+type gateway struct {
+	url    string
+	secret []byte
+	http   *http.Client
+}
+
+// GatewayBody is the JSON body the gateway receives.
+type GatewayBody struct {
+	ID     string `json:"id"`
+	To     string `json:"to"`
+	Text   string `json:"text"`
+	AckURL string `json:"ack_url,omitempty"`
+}
+
+func newGateway(cfg json.RawMessage, d Deps) (Sender, error) {
+	var c GatewayConfig
+	if err := decodeConfig(cfg, &c); err != nil {
+		return nil, err
+	}
+	if err := ValidateGateway(c); err != nil {
+		return nil, err
+	}
+	return &gateway{url: c.URL, secret: []byte(c.Secret), http: d.HTTP}, nil
+}
+
+// ValidateGateway checks a gateway configuration.
+func ValidateGateway(c GatewayConfig) error {
+	u, err := url.Parse(c.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("url: an http or https URL is required")
+	}
+	if len(c.Secret) < 16 {
+		return fmt.Errorf("secret: at least 16 characters")
+	}
+	if c.Concurrency < 0 || c.Concurrency > 1024 || c.RatePerSecond < 0 {
+		return fmt.Errorf("concurrency: 0 to 1024; rate_per_second: not negative")
+	}
+	return nil
+}
+
+// Sign returns the X-Lifeline-Signature value of a body.
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// VerifySignature reports whether header is the signature of body under secret.
+func VerifySignature(secret, body []byte, header string) bool {
+	return hmac.Equal([]byte(Sign(secret, body)), []byte(header))
+}
+
+func (g *gateway) Send(ctx context.Context, m Message) (Result, error) {
+	text := m.Text
+	if m.AckURL != "" {
+		text += " " + m.AckURL
+	}
+	body, err := json.Marshal(GatewayBody{ID: m.Key, To: m.To, Text: text, AckURL: m.AckURL})
+	if err != nil {
+		return Result{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
+	if err != nil {
+		return Result{}, Permanent(ScopeProvider, "config", err.Error())
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Lifeline-Signature", Sign(g.secret, body))
+	resp, err := g.http.Do(req)
+	if err != nil {
+		return Result{}, Temporary("transport", err.Error(), 0)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode/100 != 2 {
+		e := HTTPStatus(resp.StatusCode, string(b))
+		if s := resp.Header.Get("Retry-After"); s != "" {
+			var secs int
+			if _, err := fmt.Sscan(s, &secs); err == nil && secs > 0 {
+				e.RetryAfter = time.Duration(secs) * time.Second
+			}
+		}
+		return Result{}, e
+	}
+	return Result{}, nil
+}
