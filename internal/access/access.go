@@ -57,6 +57,7 @@ const (
 	ExportApprove   Permission = "export.approve"   // approve or reject another user's unmasked export (four-eyes)
 	RosterRead      Permission = "roster.read"      // see emergency rosters org-wide (contact values masked)
 	RosterWrite     Permission = "roster.write"     // create rosters; change those one owns (admin and hr: every roster)
+	ProvidersManage Permission = "providers.manage" // configure the SMS, voice, email and IM provider accounts
 )
 
 // Allows reports whether a role carries a permission. Separation of duties: the admin
@@ -93,6 +94,8 @@ func (r Role) Allows(p Permission) bool {
 		return r != Employee && r != ""
 	case RosterWrite:
 		return r == Admin || r == HR || r == DeptManager || r == RosterOwner
+	case ProvidersManage:
+		return r == Admin
 	}
 	return false
 }

@@ -22,6 +22,7 @@ type Department struct {
 	Path               string    `json:"-"`
 	HeadPersonID       string    `json:"head_person_id,omitempty"`
 	MaintainerPersonID string    `json:"maintainer_person_id,omitempty"`
+	ReviewFrequency    string    `json:"review_frequency"` // monthly, quarterly, semiannual or "" (no periodic review)
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
 }
@@ -32,13 +33,14 @@ type DepartmentInput struct {
 	ParentID           *string `json:"parent_id"`
 	HeadPersonID       *string `json:"head_person_id"`
 	MaintainerPersonID *string `json:"maintainer_person_id"`
+	ReviewFrequency    *string `json:"review_frequency"`
 }
 
-const departmentCols = `id, COALESCE(parent_id, ''), name, name_path, path, COALESCE(head_person_id, ''), COALESCE(maintainer_person_id, ''), created_at, updated_at`
+const departmentCols = `id, COALESCE(parent_id, ''), name, name_path, path, COALESCE(head_person_id, ''), COALESCE(maintainer_person_id, ''), review_frequency, created_at, updated_at`
 
 func scanDepartment(row interface{ Scan(...any) error }) (Department, error) {
 	var d Department
-	err := row.Scan(&d.ID, &d.ParentID, &d.Name, &d.NamePath, &d.Path, &d.HeadPersonID, &d.MaintainerPersonID, &d.CreatedAt, &d.UpdatedAt)
+	err := row.Scan(&d.ID, &d.ParentID, &d.Name, &d.NamePath, &d.Path, &d.HeadPersonID, &d.MaintainerPersonID, &d.ReviewFrequency, &d.CreatedAt, &d.UpdatedAt)
 	return d, err
 }
 
@@ -125,6 +127,7 @@ func (s *Service) CreateDepartment(ctx context.Context, p *access.Principal, in 
 	v.Check(name != "", "name", "required")
 	v.Check(len([]rune(name)) <= 100, "name", "at most 100 characters")
 	v.Check(!strings.Contains(name, "/"), "name", "must not contain '/'")
+	checkReviewFrequency(in.ReviewFrequency, &v)
 	if err := v.Err(); err != nil {
 		return Department{}, err
 	}
@@ -143,6 +146,9 @@ func (s *Service) CreateDepartment(ctx context.Context, p *access.Principal, in 
 		var err error
 		d, err = insertDepartment(ctx, tx, s.clock.Now(), name, parentID, p)
 		if err != nil {
+			return err
+		}
+		if _, err := setReviewFrequency(ctx, tx, &d, in.ReviewFrequency); err != nil {
 			return err
 		}
 		if in.HeadPersonID != nil || in.MaintainerPersonID != nil {
@@ -211,6 +217,15 @@ func (s *Service) UpdateDepartment(ctx context.Context, p *access.Principal, id 
 		}
 		before := d
 		var changes []Change
+		var fv errs.Validation
+		if checkReviewFrequency(in.ReviewFrequency, &fv); fv.Err() != nil {
+			return fv.Err()
+		}
+		if c, err := setReviewFrequency(ctx, tx, &d, in.ReviewFrequency); err != nil {
+			return err
+		} else if c != nil {
+			changes = append(changes, *c)
+		}
 		if in.Name != nil || in.ParentID != nil {
 			name, parentID := d.Name, d.ParentID
 			if in.Name != nil {

@@ -13,6 +13,7 @@ import (
 	"lifeline/internal/audit"
 	"lifeline/internal/directory"
 	"lifeline/internal/errs"
+	"lifeline/internal/review"
 	"lifeline/internal/roster"
 	"lifeline/internal/store"
 )
@@ -136,9 +137,19 @@ func (s *Service) Apply(ctx context.Context, p *access.Principal, e Event) (Resu
 			return err
 		}
 		res.Outcome, res.PersonID = outcome, person.ID
-		if outcome == directory.Departed {
+		switch {
+		case outcome == directory.Departed:
 			// Departed people leave every active roster; the owners are told (SPEC §2).
 			if _, err := roster.PersonDeparted(ctx, tx, p, person.ID, s.dir.Now()); err != nil {
+				return err
+			}
+		case outcome == directory.Updated && (e.Type == Transfer || e.Type == ContactChanged):
+			// The memberships stay; their owners confirm them within the HR change SLA.
+			reason := review.ReasonTransfer
+			if e.Type == ContactChanged {
+				reason = review.ReasonContactChanged
+			}
+			if _, err := review.FlagMemberships(ctx, tx, review.OriginHR, reason, person.ID, "", s.dir.Now()); err != nil {
 				return err
 			}
 		}

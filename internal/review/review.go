@@ -83,9 +83,10 @@ func ChangeDeadline(cal *workdays.Calendar, origin string, t time.Time) workdays
 	return cal.AddWorkdays(workdays.DateOf(t), n)
 }
 
-// Item is a member of the roster under review, with the decision taken if any.
+// Item is a member of the roster (or a person of the department) under review, with the
+// decision taken if any.
 type Item struct {
-	MemberID  string     `json:"member_id"`
+	MemberID  string     `json:"member_id,omitempty"`
 	PersonID  string     `json:"person_id,omitempty"`
 	ContactID string     `json:"contact_id,omitempty"`
 	Name      string     `json:"name"`
@@ -97,11 +98,24 @@ type Item struct {
 	DecidedAt *time.Time `json:"decided_at"`
 }
 
-// Task is a review of one roster for one period.
+// Kinds of task.
+const (
+	KindRoster     = "roster"     // the periodic review of a roster
+	KindDepartment = "department" // the periodic review of a department's people
+	KindFollowup   = "followup"   // one membership to confirm after an HR or external change
+)
+
+// Task is a review of one roster or department for one period, or a follow-up of one
+// roster membership after a change (Origin hr or external, Reason what happened).
 type Task struct {
-	ID          string     `json:"id"`
-	RosterID    string     `json:"roster_id"`
-	RosterName  string     `json:"roster_name"`
+	ID             string     `json:"id"`
+	Kind           string     `json:"kind"`
+	RosterID       string     `json:"roster_id,omitempty"`
+	RosterName     string     `json:"roster_name,omitempty"`
+	DepartmentID   string     `json:"department_id,omitempty"`
+	DepartmentName string     `json:"department_name,omitempty"`
+	Origin         string     `json:"origin,omitempty"`
+	Reason         string     `json:"reason,omitempty"`
 	Period      string     `json:"period"`
 	DueDate     string     `json:"due_date"`
 	Status      string     `json:"status"`
@@ -112,9 +126,11 @@ type Task struct {
 	Items       []Item     `json:"items,omitempty"`
 }
 
-// Decision is the owner's confirmation of one member.
+// Decision is the owner's confirmation of one member (member_id) or, in a department
+// review, of one person (person_id).
 type Decision struct {
-	MemberID string `json:"member_id"`
+	MemberID string `json:"member_id,omitempty"`
+	PersonID string `json:"person_id,omitempty"`
 	Decision string `json:"decision"`
 	Note     string `json:"note,omitempty"`
 }
@@ -194,6 +210,13 @@ func (s *Service) Run(ctx context.Context) (RunResult, error) {
 				return err
 			}
 			res.Created++
+		}
+		// Departments and follow-ups: open, remind, escalate in the same way.
+		if err := runDepartments(ctx, tx, cal, now, &res); err != nil {
+			return err
+		}
+		if err := runFollowups(ctx, tx, now, &res); err != nil {
+			return err
 		}
 		// 2. Remind on the due day, once.
 		open, err := openTasks(ctx, tx)
@@ -298,6 +321,7 @@ func scanTask(sc interface{ Scan(...any) error }) (Task, error) {
 	if err := sc.Scan(&t.ID, &t.RosterID, &t.RosterName, &t.Period, &t.DueDate, &t.Status, &t.CreatedAt, &completed, &t.CompletedBy, &escalated); err != nil {
 		return t, err
 	}
+	t.Kind = KindRoster
 	t.CreatedAt = t.CreatedAt.UTC()
 	t.CompletedAt, t.EscalatedAt = nullTime(completed), nullTime(escalated)
 	return t, nil
@@ -309,41 +333,6 @@ func nullTime(t sql.NullTime) *time.Time {
 	}
 	u := t.Time.UTC()
 	return &u
-}
-
-// List returns review tasks, newest first: those of the rosters the principal owns, or
-// every one for admin and hr. status filters (open, done, overdue).
-func (s *Service) List(ctx context.Context, p *access.Principal, status string, limit int) ([]Task, error) {
-	if !p.Can(access.RosterRead) {
-		return nil, errs.E(errs.Forbidden, "you may not see roster reviews")
-	}
-	if status != "" && status != StatusOpen && status != StatusDone && status != StatusOverdue {
-		return nil, &errs.Error{Kind: errs.Invalid, Message: "validation failed", Fields: []errs.FieldError{{Field: "status", Message: "open, done or overdue"}}}
-	}
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	all := p.Role == access.Admin || p.Role == access.HR
-	out := []Task{}
-	err := s.db.ReadTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+taskCols+` FROM review_tasks t JOIN rosters r ON r.id = t.roster_id
-			WHERE r.deleted_at IS NULL AND ($1 = '' OR t.status = $1)
-			AND ($2 OR EXISTS (SELECT 1 FROM roster_owners o WHERE o.roster_id = t.roster_id AND o.person_id = $3))
-			ORDER BY t.created_at DESC, t.id LIMIT $4`, status, all, p.PersonID, limit)
-		if err != nil {
-			return fmt.Errorf("list review tasks: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTask(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return rows.Err()
-	})
-	return out, err
 }
 
 func loadTask(ctx context.Context, q store.Querier, id string) (Task, error) {
@@ -405,106 +394,90 @@ func items(ctx context.Context, q store.Querier, t Task) ([]Item, error) {
 	return out, nil
 }
 
-// Get returns a task with its members; the roster's owners and admin and hr only.
-func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (Task, error) {
-	var t Task
-	err := s.db.ReadTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if t, err = loadTask(ctx, tx, id); err != nil {
-			return err
+// getRoster returns a roster task with its members; the roster's owners and admin and hr only.
+func getRoster(ctx context.Context, tx store.Querier, p *access.Principal, t Task) (Task, error) {
+	if err := roster.CheckEditable(ctx, tx, p, t.RosterID); err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return t, notFound()
 		}
-		if err := roster.CheckEditable(ctx, tx, p, t.RosterID); err != nil {
-			if errs.Is(err, errs.NotFound) {
-				return notFound()
-			}
-			return err
-		}
-		t.Items, err = items(ctx, tx, t)
-		return err
-	})
+		return t, err
+	}
+	var err error
+	t.Items, err = items(ctx, tx, t)
 	return t, err
 }
 
-// Confirm records the owner's decisions on members of a task. A removed member's
-// membership ends; a person confirmed valid or changed is stamped last confirmed now.
-// When every active member has a decision the task is done.
-func (s *Service) Confirm(ctx context.Context, p *access.Principal, id string, in ConfirmInput) (Task, error) {
-	now := s.clock.Now()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		t, err := loadTask(ctx, tx, id)
-		if err != nil {
-			return err
+// confirmRoster records the owner's decisions on members of a roster task. A removed
+// member's membership ends; a person confirmed valid or changed is stamped last confirmed
+// now. When every active member has a decision the task is done.
+func confirmRoster(ctx context.Context, tx store.Querier, p *access.Principal, t Task, in ConfirmInput, now time.Time) error {
+	id := t.ID
+	if err := roster.CheckEditable(ctx, tx, p, t.RosterID); err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return notFound()
 		}
-		if err := roster.CheckEditable(ctx, tx, p, t.RosterID); err != nil {
-			if errs.Is(err, errs.NotFound) {
-				return notFound()
-			}
-			return err
-		}
-		if t.Status == StatusDone {
-			return errs.E(errs.Conflict, "this review is already done")
-		}
-		current, err := items(ctx, tx, t)
-		if err != nil {
-			return err
-		}
-		byID := map[string]Item{}
-		for _, it := range current {
-			byID[it.MemberID] = it
-		}
-		var v errs.Validation
-		v.Check(len(in.Decisions) > 0, "decisions", "at least one decision")
-		seen := map[string]bool{}
-		for i, d := range in.Decisions {
-			field := fmt.Sprintf("decisions[%d]", i)
-			it, ok := byID[d.MemberID]
-			switch {
-			case !ok:
-				v.Add(field+".member_id", "not a member of this roster")
-			case seen[d.MemberID]:
-				v.Add(field+".member_id", "decided twice")
-			case it.Decision != "":
-				v.Add(field+".member_id", "already decided in this review")
-			}
-			seen[d.MemberID] = true
-			v.Check(d.Decision == Valid || d.Decision == Changed || d.Decision == Removed, field+".decision", "valid, changed or removed")
-			v.Check(len([]rune(strings.TrimSpace(d.Note))) <= 2000, field+".note", "at most 2000 characters")
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		for _, d := range in.Decisions {
-			it := byID[d.MemberID]
-			if _, err := tx.ExecContext(ctx, `INSERT INTO review_items (task_id, member_id, decision, note, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				id, d.MemberID, d.Decision, strings.TrimSpace(d.Note), p.Username, store.TS(now)); err != nil {
-				return fmt.Errorf("insert review item: %w", err)
-			}
-			switch {
-			case d.Decision == Removed:
-				if err := roster.EndMemberTx(ctx, tx, p, t.RosterID, d.MemberID, "review.remove", now); err != nil {
-					return err
-				}
-			case it.PersonID != "":
-				if err := directory.MarkConfirmed(ctx, tx, it.PersonID, now); err != nil {
-					return err
-				}
-			}
-		}
-		var left int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM roster_members m WHERE m.roster_id = $1 AND m.active
-			AND NOT EXISTS (SELECT 1 FROM review_items i WHERE i.task_id = $2 AND i.member_id = m.id)`, t.RosterID, id).Scan(&left); err != nil {
-			return fmt.Errorf("count members left to review: %w", err)
-		}
-		if left == 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE review_tasks SET status = $1, completed_at = $2, completed_by = $3 WHERE id = $4`,
-				StatusDone, store.TS(now), p.Username, id); err != nil {
-				return fmt.Errorf("complete review task: %w", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return Task{}, err
+		return err
 	}
-	return s.Get(ctx, p, id)
+	if t.Status == StatusDone {
+		return errs.E(errs.Conflict, "this review is already done")
+	}
+	current, err := items(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	byID := map[string]Item{}
+	for _, it := range current {
+		byID[it.MemberID] = it
+	}
+	var v errs.Validation
+	v.Check(len(in.Decisions) > 0, "decisions", "at least one decision")
+	seen := map[string]bool{}
+	for i, d := range in.Decisions {
+		field := fmt.Sprintf("decisions[%d]", i)
+		it, ok := byID[d.MemberID]
+		switch {
+		case !ok:
+			v.Add(field+".member_id", "not a member of this roster")
+		case seen[d.MemberID]:
+			v.Add(field+".member_id", "decided twice")
+		case it.Decision != "":
+			v.Add(field+".member_id", "already decided in this review")
+		}
+		v.Check(d.PersonID == "", field+".person_id", "only in a department review")
+		seen[d.MemberID] = true
+		v.Check(d.Decision == Valid || d.Decision == Changed || d.Decision == Removed, field+".decision", "valid, changed or removed")
+		v.Check(len([]rune(strings.TrimSpace(d.Note))) <= 2000, field+".note", "at most 2000 characters")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	for _, d := range in.Decisions {
+		it := byID[d.MemberID]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO review_items (task_id, member_id, decision, note, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			id, d.MemberID, d.Decision, strings.TrimSpace(d.Note), p.Username, store.TS(now)); err != nil {
+			return fmt.Errorf("insert review item: %w", err)
+		}
+		switch {
+		case d.Decision == Removed:
+			if err := roster.EndMemberTx(ctx, tx, p, t.RosterID, d.MemberID, "review.remove", now); err != nil {
+				return err
+			}
+		case it.PersonID != "":
+			if err := directory.MarkConfirmed(ctx, tx, it.PersonID, now); err != nil {
+				return err
+			}
+		}
+	}
+	var left int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM roster_members m WHERE m.roster_id = $1 AND m.active
+		AND NOT EXISTS (SELECT 1 FROM review_items i WHERE i.task_id = $2 AND i.member_id = m.id)`, t.RosterID, id).Scan(&left); err != nil {
+		return fmt.Errorf("count members left to review: %w", err)
+	}
+	if left == 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE review_tasks SET status = $1, completed_at = $2, completed_by = $3 WHERE id = $4`,
+			StatusDone, store.TS(now), p.Username, id); err != nil {
+			return fmt.Errorf("complete review task: %w", err)
+		}
+	}
+	return nil
 }

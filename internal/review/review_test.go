@@ -133,7 +133,7 @@ func TestReviewCycle(t *testing.T) {
 			f.clock.t = at("2026-10-01 00:30")
 			run(review.RunResult{Created: 1})
 			run(review.RunResult{})
-			tasks, err := svc.List(ctx, owner, "", 0)
+			tasks, _, err := svc.List(ctx, owner, "", "", "", 0)
 			if err != nil || len(tasks) != 1 {
 				t.Fatalf("owner's tasks: %v %+v", err, tasks)
 			}
@@ -144,7 +144,7 @@ func TestReviewCycle(t *testing.T) {
 			if n := f.alerts(t, "o1", "review_due"); n != 2 { // Q3's and Q4's
 				t.Fatalf("owner alerted %d times of new tasks", n)
 			}
-			if tasks, _ := svc.List(ctx, other, "", 0); len(tasks) != 0 {
+			if tasks, _, _ := svc.List(ctx, other, "", "", "", 0); len(tasks) != 0 {
 				t.Fatalf("another owner sees %+v", tasks)
 			}
 
@@ -206,7 +206,7 @@ func TestReviewCycle(t *testing.T) {
 			if err != nil || len(now.Members) != 1 || now.Members[0].ID != mem1.ID {
 				t.Fatalf("roster after review: %v %+v", err, now.Members)
 			}
-			if tasks, _ := svc.List(ctx, sys, review.StatusDone, 0); len(tasks) != 1 {
+			if tasks, _, _ := svc.List(ctx, sys, "", review.StatusDone, "", 0); len(tasks) != 1 {
 				t.Fatalf("done tasks: %+v", tasks)
 			}
 			// Next quarter: a new task.

@@ -393,49 +393,6 @@ func (s *Service) GetAt(ctx context.Context, p *access.Principal, id string, t t
 	return r, err
 }
 
-// List returns the rosters (not deleted), by name.
-func (s *Service) List(ctx context.Context, p *access.Principal, kind string, limit int) ([]Roster, error) {
-	if !p.Can(access.RosterRead) {
-		return nil, errs.E(errs.Forbidden, "you may not see rosters")
-	}
-	if kind != "" && !slices.Contains(Kinds(), kind) {
-		return nil, &errs.Error{Kind: errs.Invalid, Message: "validation failed", Fields: []errs.FieldError{{Field: "kind", Message: "one of " + strings.Join(Kinds(), ", ")}}}
-	}
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	out := []Roster{}
-	now := s.clock.Now()
-	err := s.db.ReadTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM rosters WHERE deleted_at IS NULL AND ($1 = '' OR kind = $1) ORDER BY name, id LIMIT $2`, kind, limit)
-		if err != nil {
-			return fmt.Errorf("list rosters: %w", err)
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, id := range ids {
-			r, _, err := getTx(ctx, tx, p, id, now)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return nil
-	})
-	return out, err
-}
-
 // History lists the changes of a roster, newest first.
 func (s *Service) History(ctx context.Context, p *access.Principal, id string, limit int) ([]HistoryEntry, error) {
 	if limit <= 0 || limit > 500 {

@@ -21,6 +21,16 @@ type Schedule struct {
 	PeriodDays int
 	People     []string
 	Overrides  []ScheduleOverride // in creation order
+	// Gone holds, per person, the time their membership of the roster ended (or expired):
+	// from then on their shifts pass to the next person of the rotation still on the
+	// roster, and their overrides no longer apply. A person absent here stays.
+	Gone map[string]time.Time
+}
+
+// present reports whether a person is still on the roster at t.
+func (s Schedule) present(personID string, t time.Time) bool {
+	g, ok := s.Gone[personID]
+	return !ok || t.Before(g)
 }
 
 // ScheduleOverride gives [Start, End) to PersonID.
@@ -70,14 +80,19 @@ func (s Schedule) BaseAt(t time.Time) (Shift, bool) {
 	if !ok {
 		return Shift{}, false
 	}
-	return Shift{Start: s.shiftStart(k), End: s.shiftStart(k + 1), PersonID: s.People[k%len(s.People)]}, true
+	for i := 0; i < len(s.People); i++ {
+		if pid := s.People[(k+i)%len(s.People)]; s.present(pid, t) {
+			return Shift{Start: s.shiftStart(k), End: s.shiftStart(k + 1), PersonID: pid}, true
+		}
+	}
+	return Shift{}, false
 }
 
 // override returns the override covering t, the latest created winning.
 func (s Schedule) override(t time.Time) (ScheduleOverride, bool) {
 	for i := len(s.Overrides) - 1; i >= 0; i-- {
 		o := s.Overrides[i]
-		if !o.Start.After(t) && o.End.After(t) {
+		if !o.Start.After(t) && o.End.After(t) && s.present(o.PersonID, t) {
 			return o, true
 		}
 	}
@@ -153,6 +168,9 @@ func (s Schedule) Shifts(from, to time.Time) []Shift {
 	for _, o := range s.Overrides {
 		add(o.Start, false)
 		add(o.End, false)
+	}
+	for _, g := range s.Gone {
+		add(g, false)
 	}
 	sort.SliceStable(pts, func(i, j int) bool {
 		if !pts[i].t.Equal(pts[j].t) {

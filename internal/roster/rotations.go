@@ -94,6 +94,7 @@ type rotationRow struct {
 	CreatedAt, UpdatedAt                                     time.Time
 	Overrides                                                []ScheduleOverride
 	Notes                                                    map[string]string
+	Gone                                                     map[string]time.Time
 }
 
 func rotationNotFound() error { return errs.E(errs.NotFound, "rotation not found") }
@@ -105,7 +106,7 @@ func (r rotationRow) schedule() Schedule {
 	}
 	start, _ := time.Parse(time.DateOnly, r.StartDate)
 	h, _ := parseHandoff(r.Handoff)
-	return Schedule{Loc: loc, StartDate: start, Handoff: h, PeriodDays: r.PeriodDays, People: r.PersonIDs, Overrides: r.Overrides}
+	return Schedule{Loc: loc, StartDate: start, Handoff: h, PeriodDays: r.PeriodDays, People: r.PersonIDs, Overrides: r.Overrides, Gone: r.Gone}
 }
 
 // loadRotations reads the rotations of a roster (or one, when rid is given) with overrides.
@@ -134,7 +135,12 @@ func loadRotations(ctx context.Context, q store.Querier, rosterID, rid string) (
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	gone, err := goneFromRoster(ctx, q, rosterID)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out {
+		out[i].Gone = gone
 		orows, err := q.QueryContext(ctx, `SELECT id, person_id, starts_at, ends_at, note FROM rotation_overrides WHERE rotation_id = $1 ORDER BY created_at, id`, out[i].ID)
 		if err != nil {
 			return nil, fmt.Errorf("load overrides: %w", err)

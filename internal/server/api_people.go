@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"sort"
 
 	"lifeline/internal/access"
 	"lifeline/internal/audit"
 	"lifeline/internal/directory"
+	"lifeline/internal/review"
 )
 
 func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) error {
@@ -50,7 +52,23 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	p, err := s.dir.UpdatePerson(r.Context(), me(r), r.PathValue("id"), in)
+	id, pr := r.PathValue("id"), me(r)
+	// A departure or a transfer reaches the rosters in the same transaction.
+	err := s.db.InTx(r.Context(), func(tx *sql.Tx) error {
+		before, err := review.StateOf(r.Context(), tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.dir.UpdatePersonTx(r.Context(), tx, pr, id, in); err != nil {
+			return err
+		}
+		_, _, err = review.PersonChanged(r.Context(), tx, pr, id, before, s.clock.Now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p, err := s.dir.GetPerson(r.Context(), pr, id)
 	if err != nil {
 		return err
 	}

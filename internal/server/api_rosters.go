@@ -10,15 +10,15 @@ import (
 )
 
 func (s *Server) listRosters(w http.ResponseWriter, r *http.Request) error {
-	_, limit, err := pageOf(r)
+	cursor, limit, err := pageOf(r)
 	if err != nil {
 		return err
 	}
-	items, err := s.rosters.List(r.Context(), me(r), r.URL.Query().Get("kind"), limit)
+	items, next, err := s.rosters.List(r.Context(), me(r), r.URL.Query().Get("kind"), cursor, limit)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, list[roster.Roster]{Items: items})
+	return writeJSON(w, http.StatusOK, list[roster.Roster]{Items: items, NextCursor: next})
 }
 
 func (s *Server) rosterTemplates(w http.ResponseWriter, r *http.Request) error {

@@ -37,7 +37,7 @@ func (s *Server) renderRosters(w http.ResponseWriter, r *http.Request, p *access
 	if !slices.Contains(roster.Kinds(), data.Kind) {
 		data.Kind = ""
 	}
-	list, err := s.rosters.List(r.Context(), p, data.Kind, 500)
+	list, _, err := s.rosters.List(r.Context(), p, data.Kind, "", 500)
 	if err != nil {
 		return err
 	}
@@ -134,6 +134,9 @@ func (s *Server) renderRoster(w http.ResponseWriter, r *http.Request, p *access.
 		data.AtError = lang.T("roster.at.invalid")
 	}
 	data.CanEdit = ro.AsOf == nil && roster.MayEdit(p, ro)
+	if data.OnDuty, err = s.onDutyNow(r, p, ro); err != nil {
+		return err
+	}
 	if data.History, err = s.rosters.History(r.Context(), p, ro.ID, 50); err != nil {
 		return err
 	}
@@ -145,6 +148,19 @@ func (s *Server) renderRoster(w http.ResponseWriter, r *http.Request, p *access.
 	v := s.view(r, p, "rosters.title", "rosters", data)
 	v.Title = ro.Name
 	return s.web.Render(w, status, "roster", v)
+}
+
+// onDutyNow is who is on duty now in each rotation of a roster shown as it is now; a
+// past view (?at=) shows none, since it would mix today's rotations with an old roster.
+func (s *Server) onDutyNow(r *http.Request, p *access.Principal, ro roster.Roster) (*roster.OnDutyReport, error) {
+	if ro.AsOf != nil {
+		return nil, nil
+	}
+	rep, err := s.rosters.OnDutyAt(r.Context(), p, ro.ID, s.clock.Now())
+	if err != nil || len(rep.Items) == 0 {
+		return nil, err
+	}
+	return &rep, nil
 }
 
 // dateOf turns a form's date (YYYY-MM-DD, the day in Asia/Shanghai) into RFC 3339.
@@ -207,6 +223,9 @@ func (s *Server) printData(r *http.Request, p *access.Principal) (web.RosterPrin
 	}
 	q := r.URL.Query()
 	data := web.RosterPrintData{Roster: ro, CanReveal: p.Can(access.DirectoryReveal), PrintedAt: time.Now()}
+	if data.OnDuty, err = s.onDutyNow(r, p, ro); err != nil {
+		return data, err
+	}
 	reason := strings.TrimSpace(q.Get("reason"))
 	if q.Get("full") == "1" && data.CanReveal && reason != "" {
 		if len([]rune(reason)) > 500 {

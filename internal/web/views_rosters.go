@@ -45,6 +45,7 @@ type RosterData struct {
 	Duties  []string
 	Form    MemberForm
 	Errors  map[string]string
+	OnDuty  *roster.OnDutyReport // who is on duty now in each rotation; nil in a past view
 }
 
 // RosterPrintData is the data of the printable roster (the monthly paper copy).
@@ -55,4 +56,5 @@ type RosterPrintData struct {
 	Reason    string    // the reason of the reveal
 	PrintedAt time.Time // when the page was made
 	PDF       string    // the URL of the PDF of the same view, "" when unavailable
+	OnDuty    *roster.OnDutyReport // who is on duty now in each rotation; nil in a past view
 }

@@ -1,0 +1,240 @@
+package notify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"lifeline/internal/errs"
+	"lifeline/internal/store"
+)
+
+// Acknowledgement statuses.
+const (
+	AckSafe     = "safe"      // 我平安
+	AckNeedHelp = "need_help" // 需要帮助
+	AckReceived = "received"  // 收到 (an SMS reply, or a backup or manager taking it on)
+)
+
+// AckToken is the path segment of a delivery's acknowledgement link: the delivery id and
+// a MAC over it. It holds no personal data; it cannot be guessed or forged, and it is
+// the same each time the delivery is sent, so a re-sent message carries the same link.
+func (s *Service) AckToken(deliveryID string) string {
+	m := hmac.New(sha256.New, s.ackKey)
+	m.Write([]byte(deliveryID))
+	return deliveryID + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// AckURL is a delivery's acknowledgement link.
+func (s *Service) AckURL(deliveryID string) string {
+	return strings.TrimRight(s.cfg.PublicURL, "/") + "/a/" + s.AckToken(deliveryID)
+}
+
+// deliveryOf checks a token and returns its delivery id.
+func (s *Service) deliveryOf(token string) (string, error) {
+	id, _, ok := strings.Cut(token, ".")
+	if !ok || len(token) > 100 || !hmac.Equal([]byte(s.AckToken(id)), []byte(token)) {
+		return "", errs.E(errs.NotFound, "this link is not valid")
+	}
+	return id, nil
+}
+
+// AckPage is what the one-tap page shows.
+type AckPage struct {
+	Title     string
+	Level     string
+	Text      string
+	Drill     bool
+	Status    string // the current acknowledgement, if any
+	AckedAt   *time.Time
+	Expired   bool
+	Escalated bool // the link was sent to a backup or manager
+}
+
+// AckInfo loads the one-tap page of a link.
+func (s *Service) AckInfo(ctx context.Context, token string) (AckPage, error) {
+	id, err := s.deliveryOf(token)
+	if err != nil {
+		return AckPage{}, err
+	}
+	var pg AckPage
+	var status, target string
+	var acked sql.NullTime
+	var until time.Time
+	err = s.db.Read.QueryRowContext(ctx, `SELECT i.title, i.level, n.text, n.drill, COALESCE(r.ack_status, ''), r.acked_at, n.ack_until, d.target
+		FROM deliveries d JOIN recipients r ON r.id = d.recipient_id JOIN notifications n ON n.id = d.notification_id
+		JOIN incidents i ON i.id = n.incident_id WHERE d.id = $1`, id).Scan(&pg.Title, &pg.Level, &pg.Text, &pg.Drill, &status, &acked, &until, &target)
+	if err == sql.ErrNoRows {
+		return AckPage{}, errs.E(errs.NotFound, "this link is not valid")
+	}
+	if err != nil {
+		return AckPage{}, fmt.Errorf("load acknowledgement page: %w", err)
+	}
+	pg.Status, pg.Expired, pg.Escalated = status, !s.clock.Now().Before(until), target != "self"
+	if acked.Valid {
+		t := acked.Time.UTC()
+		pg.AckedAt = &t
+	}
+	return pg, nil
+}
+
+// AckInput is an acknowledgement as the page or a client posts it.
+type AckInput struct {
+	Status string `json:"status"`
+	Note   string `json:"note,omitempty"`
+}
+
+// Acknowledge records an answer to a link. It returns once the answer is durable; the
+// latest answer wins (safe, then need help, is need help) and the first time is kept.
+func (s *Service) Acknowledge(ctx context.Context, token string, in AckInput, via string) error {
+	id, err := s.deliveryOf(token)
+	if err != nil {
+		return err
+	}
+	in.Note = strings.TrimSpace(in.Note)
+	var v errs.Validation
+	v.Check(in.Status == AckSafe || in.Status == AckNeedHelp || in.Status == AckReceived, "status", "safe, need_help or received")
+	v.Check(len([]rune(in.Note)) <= 500, "note", "at most 500 characters")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.acks.submit(ctx, ackReq{deliveryID: id, status: in.Status, note: in.Note, via: via})
+}
+
+// ackReq is one acknowledgement waiting for the group commit.
+type ackReq struct {
+	deliveryID, status, note, via string
+	done                          chan error
+}
+
+// ackBatcher commits acknowledgements in groups: one transaction (one fsync) for all
+// that arrived while the previous one committed. Each caller still waits for its own
+// commit, so an acknowledged answer is durable, and a burst of 100,000 safety
+// check-ins costs a few thousand commits, not 100,000.
+type ackBatcher struct {
+	s    *Service
+	in   chan ackReq
+	quit chan struct{}
+	done chan struct{}
+}
+
+func newAckBatcher(s *Service) *ackBatcher {
+	b := &ackBatcher{s: s, in: make(chan ackReq, 4096), quit: make(chan struct{}), done: make(chan struct{})}
+	go b.run()
+	return b
+}
+
+func (b *ackBatcher) submit(ctx context.Context, r ackReq) error {
+	r.done = make(chan error, 1)
+	select {
+	case b.in <- r:
+	case <-b.quit:
+		return errs.E(errs.Internal, "shutting down")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (b *ackBatcher) close() {
+	select {
+	case <-b.quit:
+	default:
+		close(b.quit)
+	}
+	<-b.done
+}
+
+func (b *ackBatcher) run() {
+	defer close(b.done)
+	for {
+		var batch []ackReq
+		select {
+		case r := <-b.in:
+			batch = append(batch, r)
+		case <-b.quit:
+			return
+		}
+	drain:
+		for len(batch) < 512 {
+			select {
+			case r := <-b.in:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		results := b.s.writeAcks(batch)
+		for i, r := range batch {
+			r.done <- results[i]
+		}
+	}
+}
+
+// writeAcks commits a group of acknowledgements and returns each one's result.
+func (s *Service) writeAcks(batch []ackReq) []error {
+	ctx, cancel := stopCtx(context.Background())
+	defer cancel()
+	now := s.clock.Now()
+	ts := store.TS(now)
+	results := make([]error, len(batch))
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var ok []string
+		for i, r := range batch {
+			var note any
+			if r.note != "" {
+				note = s.vault.Seal([]byte(r.note), "ack:"+r.deliveryID)
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
+					acked_by = (SELECT target FROM deliveries WHERE id = $4), acked_at = COALESCE(acked_at, $5), next_step_at = NULL
+				WHERE id = (SELECT recipient_id FROM deliveries WHERE id = $4)
+					AND EXISTS (SELECT 1 FROM notifications n WHERE n.id = recipients.notification_id AND n.ack_until > $5)`,
+				r.status, note, r.via, r.deliveryID, ts)
+			if err != nil {
+				return fmt.Errorf("record acknowledgement: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				results[i] = errs.E(errs.Gone, "this link has expired")
+				continue
+			}
+			ok = append(ok, r.deliveryID)
+		}
+		for start := 0; start < len(ok); start += 400 {
+			marks, args := inList(ok[start:min(start+400, len(ok))], 1)
+			all := append([]any{ts}, args...)
+			recips := `SELECT recipient_id FROM deliveries WHERE id IN (` + marks + `)`
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'acknowledged', acknowledged_at = $1
+				WHERE state IN ('sent', 'delivered') AND recipient_id IN (`+recips+`)`, all...); err != nil {
+				return fmt.Errorf("acknowledge deliveries: %w", err)
+			}
+			// Nothing more is sent to someone who answered.
+			marks0, args0 := inList(ok[start:min(start+400, len(ok))], 0)
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL
+				WHERE state = 'queued' AND recipient_id IN (SELECT recipient_id FROM deliveries WHERE id IN (`+marks0+`))`, args0...); err != nil {
+				return fmt.Errorf("cancel pending deliveries: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE channels SET last_ack_at = $1
+				WHERE id IN (SELECT channel_id FROM deliveries WHERE id IN (`+marks+`))`, all...); err != nil {
+				return fmt.Errorf("stamp channels: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Error("record acknowledgements", "error", err.Error(), "count", len(batch))
+		for i := range results {
+			results[i] = err
+		}
+	}
+	return results
+}

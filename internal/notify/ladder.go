@@ -1,0 +1,166 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"lifeline/internal/channel"
+	"lifeline/internal/directory"
+	"lifeline/internal/store"
+)
+
+// Policy is a notification's escalation policy: when a recipient does not acknowledge
+// within AfterMinutes, the next rung of their ladder is tried — their next channel
+// (e.g. SMS → voice → email), then their roster backup, then their manager.
+type Policy struct {
+	AfterMinutes int      `json:"after_minutes"`       // minutes to wait for an acknowledgement (default 5)
+	Media        []string `json:"media,omitempty"`     // the media to use, in order (default: the channels' own order)
+	Backup       *bool    `json:"backup,omitempty"`    // escalate to the roster backup (default true)
+	Manager      *bool    `json:"manager,omitempty"`   // then to the manager (default true)
+	MaxSteps     int      `json:"max_steps,omitempty"` // rungs tried in all (default 6)
+}
+
+func (p Policy) withDefaults() Policy {
+	if p.AfterMinutes <= 0 {
+		p.AfterMinutes = 5
+	}
+	if p.MaxSteps <= 0 {
+		p.MaxSteps = 6
+	}
+	t := true
+	if p.Backup == nil {
+		p.Backup = &t
+	}
+	if p.Manager == nil {
+		p.Manager = &t
+	}
+	return p
+}
+
+// mediaFor lists what a channel kind can carry, in the order tried: a mobile gets an
+// SMS first and a call when that goes unanswered.
+func mediaFor(kind string) []string {
+	switch kind {
+	case directory.KindMobile:
+		return []string{channel.MediaSMS, channel.MediaVoice}
+	case directory.KindLandline:
+		return []string{channel.MediaVoice}
+	case directory.KindEmail:
+		return []string{channel.MediaEmail}
+	case directory.KindWeCom:
+		return []string{channel.MediaWeCom}
+	case directory.KindDingTalk:
+		return []string{channel.MediaDingTalk}
+	case directory.KindFeishu:
+		return []string{channel.MediaFeishu}
+	}
+	return nil
+}
+
+// chanRow is a channel as the ladder needs it (no value: that is opened at send time).
+type chanRow struct {
+	id, kind, lookup string
+}
+
+// rung is one attempt to reach a recipient.
+type rung struct {
+	target              string // self, backup, manager
+	personID, contactID string
+	channelID, media    string
+	lookup              string
+}
+
+// selfRungs orders one owner's channels into rungs over the media that have a provider.
+func selfRungs(chans []chanRow, available map[string]bool, pol Policy) []chanRung {
+	var out []chanRung
+	for _, c := range chans {
+		for _, m := range mediaFor(c.kind) {
+			if available[m] {
+				out = append(out, chanRung{c, m})
+			}
+		}
+	}
+	if len(pol.Media) > 0 {
+		var ordered []chanRung
+		for _, m := range pol.Media {
+			for _, r := range out {
+				if r.media == m {
+					ordered = append(ordered, r)
+				}
+			}
+		}
+		out = ordered
+	}
+	return out
+}
+
+type chanRung struct {
+	chanRow
+	media string
+}
+
+// ladder is a recipient's full escalation ladder.
+func ladder(self []chanRung, personID, contactID string, backup, manager []chanRung, backupID, managerID string, requireAck bool, pol Policy) []rung {
+	var out []rung
+	for _, c := range self {
+		out = append(out, rung{target: "self", personID: personID, contactID: contactID, channelID: c.id, media: c.media, lookup: c.lookup})
+	}
+	if !requireAck {
+		return out // without acknowledgements, further rungs only replace failed channels
+	}
+	if len(out) > pol.MaxSteps {
+		out = out[:pol.MaxSteps]
+	}
+	if *pol.Backup && len(backup) > 0 && backupID != personID {
+		c := backup[0]
+		out = append(out, rung{target: "backup", personID: backupID, channelID: c.id, media: c.media, lookup: c.lookup})
+	}
+	if *pol.Manager && len(manager) > 0 && managerID != "" && managerID != personID {
+		c := manager[0]
+		out = append(out, rung{target: "manager", personID: managerID, channelID: c.id, media: c.media, lookup: c.lookup})
+	}
+	return out
+}
+
+// channelsOf loads the channels of people and contacts (keys "p:ID" and "c:ID") in
+// their preferred order, in chunks.
+func channelsOf(ctx context.Context, q store.Querier, personIDs, contactIDs []string) (map[string][]chanRow, error) {
+	out := map[string][]chanRow{}
+	load := func(col, prefix string, ids []string) error {
+		for start := 0; start < len(ids); start += 500 {
+			chunk := ids[start:min(start+500, len(ids))]
+			args := make([]any, len(chunk))
+			marks := make([]string, len(chunk))
+			for i, id := range chunk {
+				args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
+			}
+			rows, err := q.QueryContext(ctx, `SELECT `+col+`, id, kind, lookup FROM channels WHERE `+col+` IN (`+strings.Join(marks, ",")+`)
+				ORDER BY `+col+`, position, id`, args...)
+			if err != nil {
+				return fmt.Errorf("load channels: %w", err)
+			}
+			for rows.Next() {
+				var owner string
+				var c chanRow
+				if err := rows.Scan(&owner, &c.id, &c.kind, &c.lookup); err != nil {
+					rows.Close()
+					return err
+				}
+				out[prefix+owner] = append(out[prefix+owner], c)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := load("person_id", "p:", personIDs); err != nil {
+		return nil, err
+	}
+	if err := load("contact_id", "c:", contactIDs); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

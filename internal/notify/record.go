@@ -1,0 +1,139 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"lifeline/internal/store"
+)
+
+// record writes outcomes in batches: every 50 ms or 256 outcomes, one transaction.
+// Until a "sent" is written the delivery stays "sending" under its lease, so a crash
+// here means the delivery is sent again with the same idempotency key, never lost.
+func (d *dispatcher) record() {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var buf []outcome
+	flush := func() {
+		if len(buf) == 0 {
+			return
+		}
+		ctx, cancel := stopCtx(context.Background())
+		err := d.s.writeOutcomes(ctx, buf)
+		cancel()
+		if err != nil {
+			// Leave the deliveries leased: they are claimed and sent again (same key) once
+			// the lease ends, rather than recorded wrongly.
+			d.s.log.Error("record delivery outcomes", "error", err.Error(), "count", len(buf))
+		}
+		d.mu.Lock()
+		for _, o := range buf {
+			delete(d.inflight, o.id)
+		}
+		d.mu.Unlock()
+		select {
+		case d.freed <- struct{}{}:
+		default:
+		}
+		buf = buf[:0]
+	}
+	for {
+		select {
+		case o, ok := <-d.results:
+			if !ok {
+				flush()
+				return
+			}
+			buf = append(buf, o)
+			if len(buf) >= 256 {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		}
+	}
+}
+
+// writeOutcomes records a batch of outcomes in one transaction.
+func (s *Service) writeOutcomes(ctx context.Context, outs []outcome) error {
+	now := store.TS(s.clock.Now())
+	sent := map[string][]string{} // provider → delivery ids without a provider message id
+	failed := map[[2]string][]string{}
+	var cancelled, sentChannels, escalateNow []string
+	var individual []outcome
+	for _, o := range outs {
+		switch o.kind {
+		case outSent:
+			if o.providerMsgID == "" {
+				sent[o.providerID] = append(sent[o.providerID], o.id)
+			} else {
+				individual = append(individual, o)
+			}
+			if o.channelID != "" {
+				sentChannels = append(sentChannels, o.channelID)
+			}
+		case outFailed:
+			k := [2]string{o.providerID, o.err}
+			failed[k] = append(failed[k], o.id)
+			escalateNow = append(escalateNow, o.recipientID)
+		case outCancelled:
+			cancelled = append(cancelled, o.id)
+		default:
+			individual = append(individual, o)
+		}
+	}
+	exec := func(tx *sql.Tx, q string, fixed []any, ids []string) error {
+		for start := 0; start < len(ids); start += 500 {
+			marks, args := inList(ids[start:min(start+500, len(ids))], len(fixed))
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, marks), append(append([]any{}, fixed...), args...)...); err != nil {
+				return fmt.Errorf("record outcomes: %w", err)
+			}
+		}
+		return nil
+	}
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		for prov, ids := range sent {
+			if err := exec(tx, `UPDATE deliveries SET state = 'sent', sent_at = $1, lease_until = NULL, provider_id = $2, error = ''
+				WHERE state = 'sending' AND id IN (%s)`, []any{now, nullIf(prov)}, ids); err != nil {
+				return err
+			}
+		}
+		for k, ids := range failed {
+			if err := exec(tx, `UPDATE deliveries SET state = 'failed', failed_at = $1, lease_until = NULL, provider_id = $2, error = $3
+				WHERE state IN ('queued', 'sending') AND id IN (%s)`, []any{now, nullIf(k[0]), k[1]}, ids); err != nil {
+				return err
+			}
+		}
+		if err := exec(tx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL WHERE state IN ('queued', 'sending') AND id IN (%s)`,
+			nil, cancelled); err != nil {
+			return err
+		}
+		// A failed rung moves the recipient to the next one at once.
+		if err := exec(tx, `UPDATE recipients SET next_step_at = $1 WHERE acked_at IS NULL AND id IN (%s)`, []any{now}, escalateNow); err != nil {
+			return err
+		}
+		if err := exec(tx, `UPDATE channels SET last_delivery_at = $1 WHERE id IN (%s)`, []any{now}, sentChannels); err != nil {
+			return err
+		}
+		for _, o := range individual {
+			var err error
+			switch o.kind {
+			case outSent:
+				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'sent', sent_at = $1, lease_until = NULL, provider_id = $2,
+					provider_message_id = $3, error = '' WHERE id = $4 AND state = 'sending'`, now, nullIf(o.providerID), o.providerMsgID, o.id)
+			case outRetry:
+				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'queued', lease_until = NULL, not_before = $1, provider_id = $2, error = $3
+					WHERE id = $4 AND state = 'sending'`, store.TS(o.notBefore), nullIf(o.providerID), o.err, o.id)
+			case outDeferred:
+				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'queued', lease_until = NULL, not_before = $1, attempts = attempts - 1
+					WHERE id = $2 AND state = 'sending'`, store.TS(o.notBefore), o.id)
+			}
+			if err != nil {
+				return fmt.Errorf("record outcome: %w", err)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,139 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"lifeline/internal/channel"
+	"lifeline/internal/directory"
+)
+
+// Outcome kinds of one send.
+const (
+	outSent = iota
+	outFailed
+	outRetry     // try again at notBefore (a temporary error, or failover to another provider)
+	outDeferred  // a quota is exhausted: not attempted, try at notBefore
+	outCancelled // acknowledged or cancelled before it was sent
+)
+
+// outcome is what became of one claimed delivery.
+type outcome struct {
+	id, recipientID, channelID string
+	kind                       int
+	providerID, providerMsgID  string
+	err                        string
+	notBefore                  time.Time
+}
+
+const (
+	maxAttempts = 8               // temporary failures before a delivery is given up
+	maxWait     = 2 * time.Second // longest a send waits in-process for its quota
+)
+
+// backoff is the wait before attempt n+1: 2, 4, 8 … seconds, at most 5 minutes.
+func backoff(attempt int) time.Duration {
+	d := time.Second << min(attempt, 9)
+	return min(d, 5*time.Minute)
+}
+
+// send sends one claimed delivery through the providers of its medium.
+func (s *Service) send(ctx context.Context, j claimed, provs []*provider) outcome {
+	o := outcome{id: j.id, recipientID: j.recipientID, channelID: j.channelID}
+	if j.acked || j.cancelled {
+		o.kind = outCancelled
+		return o
+	}
+	if j.sealed == nil {
+		o.kind, o.err = outFailed, "the channel was removed after the notification was queued"
+		return o
+	}
+	if len(provs) == 0 {
+		o.kind, o.err = outFailed, fmt.Sprintf("no enabled provider carries %s", j.media)
+		return o
+	}
+	pr := provs[(j.attempts-1)%len(provs)]
+	o.providerID = pr.ID
+	address, err := directory.OpenAddress(s.vault, j.channelID, j.sealed)
+	if err != nil {
+		o.kind, o.err = outFailed, "the channel could not be opened"
+		s.log.Error("open channel for sending", "delivery", j.id, "error", err.Error())
+		return o
+	}
+	for {
+		now := s.clock.Now()
+		ok, at := pr.limiter.Reserve(address, now)
+		if ok {
+			break
+		}
+		if wait := at.Sub(now); wait > maxWait || ctx.Err() != nil {
+			o.kind, o.notBefore, o.err = outDeferred, at, "waiting for the provider's quota"
+			return o
+		} else {
+			time.Sleep(wait)
+		}
+	}
+	pr.slots <- struct{}{}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	res, err := pr.sender.Send(sctx, s.message(j, address))
+	cancel()
+	<-pr.slots
+	now := s.clock.Now()
+	if err == nil {
+		o.kind, o.providerMsgID = outSent, res.ProviderMessageID
+		return o
+	}
+	e := channel.Classify(err)
+	o.err = truncate(e.Error(), 300)
+	switch {
+	case e.Temporary && j.attempts < maxAttempts:
+		wait := backoff(j.attempts)
+		if e.RetryAfter > 0 {
+			wait = e.RetryAfter
+		}
+		if len(provs) > 1 {
+			wait = 0 // the next attempt goes to the next provider of the medium at once
+		}
+		o.kind, o.notBefore = outRetry, now.Add(wait)
+	case !e.Temporary && e.Scope == channel.ScopeProvider && j.attempts < len(provs):
+		o.kind, o.notBefore = outRetry, now // fail over to the next provider
+	default:
+		o.kind = outFailed
+	}
+	if e.Scope == channel.ScopeProvider && !e.Temporary {
+		s.log.Error("provider refused a send: check its configuration", "provider", pr.ID, "kind", pr.Kind, "code", e.Code)
+	}
+	return o
+}
+
+// message builds the provider message for a delivery.
+func (s *Service) message(j claimed, address string) channel.Message {
+	text := j.text
+	switch j.target {
+	case "backup":
+		text = fmt.Sprintf("【升级】%s 未确认收到以下通知，您是其备岗人，请协助联系：%s", j.aboutName, j.text)
+	case "manager":
+		text = fmt.Sprintf("【升级】%s 未确认收到以下通知，您是其上级，请协助联系：%s", j.aboutName, j.text)
+	}
+	m := channel.Message{Key: j.id, To: address, Subject: truncate(j.title, 60), Text: text, Drill: j.drill, Template: "incident",
+		Params: map[string]string{"title": truncate(j.title, 20), "level": j.level, "text": truncate(text, 35)}}
+	if j.drill {
+		m.Template = "drill"
+	}
+	if j.requireAck {
+		m.AckURL = s.AckURL(j.id)
+		m.Params["url"] = m.AckURL
+	}
+	return m
+}
+
+// truncate cuts s to at most n runes.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n])
+}
