@@ -12,6 +12,7 @@ import (
 	"lifeline/internal/clock"
 	"lifeline/internal/directory"
 	"lifeline/internal/incident"
+	"lifeline/internal/notify"
 	"lifeline/internal/keys"
 	"lifeline/internal/quality"
 	"lifeline/internal/roster"
@@ -31,6 +32,7 @@ type App struct {
 	Incidents *incident.Service
 	Quality   *quality.Service
 	Rosters   *roster.Service
+	Notify    *notify.Service // built by Build: only a serving process sends
 }
 
 // Open wires the services on the configured database and applies pending migrations.

@@ -18,6 +18,7 @@ import (
 	"lifeline/internal/hrsync"
 	"lifeline/internal/jobs"
 	"lifeline/internal/keys"
+	"lifeline/internal/notify"
 	"lifeline/internal/quality"
 	"lifeline/internal/retention"
 	"lifeline/internal/review"
@@ -27,7 +28,9 @@ import (
 
 func cmdServe(ctx context.Context, args []string, env func(string) string, stdio IO) error {
 	var addr string
-	var withDemo, trustProxy, secureCookie bool
+	var withDemo, trustProxy, secureCookie, secondForAll bool
+	var publicURL string
+	var lease time.Duration
 	var policy retention.Policy
 	defAddr := env("LIFELINE_ADDR")
 	if defAddr == "" {
@@ -39,6 +42,14 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 		fs.BoolVar(&trustProxy, "trust-proxy", envBool(env, "trust-proxy"), "take client addresses from X-Forwarded-For")
 		fs.BoolVar(&secureCookie, "secure-cookie", envBool(env, "secure-cookie"), "mark cookies Secure (behind a TLS proxy)")
 		retentionFlags(fs, &policy, env)
+		fs.StringVar(&publicURL, "public-url", env("LIFELINE_PUBLIC_URL"), "the URL people reach this server at, for links in messages (default http://ADDR)")
+		fs.BoolVar(&secondForAll, "notify-second-for-all", env("LIFELINE_NOTIFY_SECOND_FOR_ALL") != "false",
+			"an organization-wide notification waits for a second responder's approval")
+		defLease := 10 * time.Second
+		if d, err := time.ParseDuration(env("LIFELINE_SEND_LEASE")); err == nil && d > 0 {
+			defLease = d
+		}
+		fs.DurationVar(&lease, "send-lease", defLease, "how long a delivery being sent is reserved; after a crash it is sent again (same id) once this passes")
 	})
 	if err != nil {
 		return err
@@ -48,12 +59,19 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 		return usagef("serve takes no arguments")
 	}
 	a.Config.Addr, a.Config.TrustProxy, a.Config.SecureCookie, a.Config.Retention = addr, trustProxy, secureCookie, policy
+	a.Config.PublicURL, a.Config.SecondForAll, a.Config.SendLease = publicURL, secondForAll, lease
+	if lease < time.Second || lease > 10*time.Minute {
+		return usagef("--send-lease: between 1s and 10m")
+	}
 	if err := policy.Validate(); err != nil {
 		return usagef("%v", err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	if a.Config.PublicURL == "" {
+		a.Config.PublicURL = "http://" + ln.Addr().String()
 	}
 	// Listen first and serve readiness at once; the demo loads before the port answers /readyz.
 	srv, jc, err := a.Build()
@@ -82,6 +100,9 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	dispatched := make(chan struct{})
+	go func() { _ = a.Notify.RunDispatcher(dctx); close(dispatched) }()
 	go a.refreshKeys(ctx)
 	a.Log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("engine", string(a.DB.Engine)), slog.String("version", Version))
 	printf(stdio.Stdout, "Lifeline is serving on http://%s/ (engine %s)\n", ln.Addr(), a.DB.Engine)
@@ -92,6 +113,9 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	shutdownErr := hs.Shutdown(sctx)
+	stopDispatch()
+	<-dispatched
+	a.Notify.Close()
 	stopErr := jc.Stop(sctx)
 	a.Log.Info("stopped")
 	if errors.Is(err, http.ErrServerClosed) {
@@ -137,6 +161,8 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	a.Notify = notify.New(notify.Deps{DB: a.DB, Vault: a.Vault, Clock: a.Clock, Rosters: a.Rosters, Log: a.Log},
+		notify.Config{PublicURL: a.Config.PublicURL, Lease: a.Config.SendLease, RequireSecondForAll: a.Config.SecondForAll})
 	renderer, err := web.New()
 	if err != nil {
 		return nil, nil, err
@@ -147,6 +173,7 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 		Quality: a.Quality,
 		HR:      hrsync.New(a.DB, a.Directory),
 		Rosters: a.Rosters,
+		Notify:  a.Notify,
 	})
 	return srv, jc, nil
 }

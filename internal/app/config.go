@@ -23,6 +23,9 @@ type Config struct {
 	MasterKey    string // from LIFELINE_MASTER_KEY only: never a flag, so it is not in ps output
 	LogLevel     string
 	Retention    retention.Policy
+	PublicURL    string        // the base of links sent to people (acknowledgement)
+	SecondForAll bool          // an organization-wide notification waits for a second responder
+	SendLease    time.Duration // how long a claimed delivery is reserved for its sender
 }
 
 // commonFlags registers the flags every command takes. Each flag's default comes from

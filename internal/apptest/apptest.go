@@ -83,6 +83,8 @@ func start(t testing.TB, o Options, so store.Options) *App {
 		cancel()
 		t.Fatalf("start jobs: %v", err)
 	}
+	dispatched := make(chan struct{})
+	go func() { _ = a.Notify.RunDispatcher(ctx); close(dispatched) }()
 	ts := httptest.NewServer(srv)
 	out := &App{URL: ts.URL, App: a, Log: logBuf, flags: []string{"--data", so.DataDir}}
 	if so.DatabaseURL != "" {
@@ -94,6 +96,8 @@ func start(t testing.TB, o Options, so store.Options) *App {
 		defer c()
 		_ = jc.Stop(sctx)
 		cancel()
+		<-dispatched
+		a.Notify.Close()
 		a.Close()
 	})
 	if o.Demo {

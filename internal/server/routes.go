@@ -20,6 +20,11 @@ func (s *Server) routes() []route {
 		{"GET", "/metrics", s.metricsHandler()},
 		// Public: calendar feeds behind an unguessable, revocable token.
 		{"GET", "/ics/{token}", s.publicAPI(s.icsFeed)},
+		// Public: acknowledgement links (the link is the credential) and provider callbacks
+		// on a secret path.
+		{"GET", "/a/{token}", s.publicAPI(s.getAck)},
+		{"POST", "/a/{token}", s.publicAPI(s.postAck)},
+		{"POST", "/hooks/providers/{id}/{secret}", s.publicAPI(s.providerCallback)},
 
 		// API: documentation and the caller.
 		{"GET", "/api/v1/openapi.json", s.publicAPI(s.openAPI)},
@@ -93,6 +98,21 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/incidents/{id}", s.api(s.getIncident)},
 		{"POST", "/api/v1/incidents/{id}/close", s.api(s.closeIncident)},
 		{"POST", "/api/v1/incidents/{id}/break-glass", s.api(s.openBreakGlass)},
+		{"GET", "/api/v1/incidents/{id}/timeline", s.api(s.incidentTimeline)},
+		{"POST", "/api/v1/incidents/{id}/updates", s.api(s.addIncidentUpdate)},
+
+		// API: notifications of an incident, their live board, and the provider accounts.
+		{"POST", "/api/v1/incidents/{id}/notifications", s.api(s.createNotification)},
+		{"GET", "/api/v1/incidents/{id}/notifications", s.api(s.listNotifications)},
+		{"POST", "/api/v1/incidents/{id}/notifications/preview", s.api(s.previewNotification)},
+		{"GET", "/api/v1/incidents/{id}/notifications/{nid}", s.api(s.getNotification)},
+		{"POST", "/api/v1/incidents/{id}/notifications/{nid}/approve", s.api(s.approveNotification)},
+		{"POST", "/api/v1/incidents/{id}/notifications/{nid}/cancel", s.api(s.cancelNotification)},
+		{"GET", "/api/v1/incidents/{id}/notifications/{nid}/board", s.api(s.notificationBoard)},
+		{"GET", "/api/v1/incidents/{id}/notifications/{nid}/events", s.api(s.notificationEvents)},
+		{"GET", "/api/v1/providers", s.api(s.listProviders)},
+		{"POST", "/api/v1/providers", s.api(s.createProvider)},
+		{"PATCH", "/api/v1/providers/{id}", s.api(s.updateProvider)},
 		{"GET", "/api/v1/break-glass", s.api(s.listBreakGlass)},
 		{"POST", "/api/v1/break-glass/{id}/end", s.api(s.endBreakGlass)},
 		{"GET", "/api/v1/break-glass/{id}/contacts", s.api(s.breakGlassContacts)},

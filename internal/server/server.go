@@ -19,6 +19,7 @@ import (
 	"lifeline/internal/export"
 	"lifeline/internal/hrsync"
 	"lifeline/internal/incident"
+	"lifeline/internal/notify"
 	"lifeline/internal/quality"
 	"lifeline/internal/review"
 	"lifeline/internal/roster"
@@ -47,6 +48,7 @@ type Server struct {
 	quality   *quality.Service
 	hr        *hrsync.Service
 	rosters   *roster.Service
+	notify    *notify.Service
 	reviews   *review.Service
 	web       *web.Renderer
 	vault     *vault.Vault
@@ -86,6 +88,7 @@ type Deps struct {
 	Quality   *quality.Service
 	HR        *hrsync.Service
 	Rosters   *roster.Service
+	Notify    *notify.Service
 	Web       *web.Renderer
 	Vault     *vault.Vault
 	Clock     clock.Clock
@@ -97,7 +100,7 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, exports: d.Exports, quality: d.Quality, hr: d.HR, rosters: d.Rosters, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: d.Log, db: d.DB, auth: d.Auth, dir: d.Directory, incidents: d.Incidents, exports: d.Exports, quality: d.Quality, hr: d.HR, rosters: d.Rosters, notify: d.Notify, web: d.Web, vault: d.Vault, clock: d.Clock, ready: d.Ready, metrics: newMetrics()}
 	s.reviews = review.New(d.DB, d.Clock)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

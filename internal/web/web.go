@@ -30,7 +30,8 @@ var pageNames = []string{"login", "people", "person", "departments", "error",
 	"login-code", "account", "mfa-setup", "reauth",
 	"exports",
 	"imports", "quality",
-	"rosters", "roster", "roster-print"}
+	"rosters", "roster", "roster-print",
+	"ack"}
 
 // Renderer renders pages and fragments. It is built once and safe for concurrent use:
 // every language has its own immutable template sets, so nothing changes per request.
