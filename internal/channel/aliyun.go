@@ -277,6 +277,11 @@ func (a *aliyun) Send(ctx context.Context, m Message) (Result, error) {
 		id, _ := r[a.idField].(string)
 		return Result{ProviderMessageID: id}, nil
 	}
+	if code == "" && status/100 == 2 {
+		// A 200 we cannot read: the message may have gone (SendSms is not idempotent),
+		// so the retry is the pipeline's call, as for a timeout.
+		return Result{}, Temporary("bad_response", "unreadable "+a.action+" answer", 0)
+	}
 	if code == "" {
 		e := HTTPStatus(status, scrub(string(body)))
 		e.RetryAfter = retryAfter(hdr)

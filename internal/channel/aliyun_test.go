@@ -320,6 +320,7 @@ func TestAliyunErrorClassification(t *testing.T) {
 		{400, `{"Code":"Throttling.User","Message":"Request was denied due to user flow control."}`, true, 0, "Throttling.User", 0},
 		{503, `{"Code":"ServiceUnavailable","Message":"The request has failed due to a temporary failure of the server."}`, true, 0, "ServiceUnavailable", 0},
 		{502, `<html>bad gateway</html>`, true, 0, "http_502", 0},
+		{200, `<html>maintenance</html>`, true, 0, "bad_response", 0},
 		{200, `{"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"非法手机号 13800138000"}`, false, ScopeMessage, "isv.MOBILE_NUMBER_ILLEGAL", 0},
 		{200, `{"Code":"isv.BLACK_KEY_CONTROL_LIMIT","Message":"黑名单管控"}`, false, ScopeMessage, "isv.BLACK_KEY_CONTROL_LIMIT", 0},
 		{404, `{"Code":"InvalidAccessKeyId.NotFound","Message":"Specified access key is not found."}`, false, ScopeProvider, "InvalidAccessKeyId.NotFound", 0},

@@ -219,20 +219,24 @@ func dingtalkClassify(a dingtalkAnswer, secrets ...string) *Error {
 	}
 }
 
-// Send posts a signed text to the group. An E.164 recipient is mentioned: DingTalk
-// notifies the member only when the number is both in at.atMobiles and written as @number
-// in the text.
+// Send posts a signed text to the group. A recipient (E.164 mobile or DingTalk userid) is
+// mentioned: DingTalk notifies the member only when the mobile or userid is both in the
+// "at" list and written as @… in the text.
 func (r *dingtalkRobot) Send(ctx context.Context, m Message) (Result, error) {
 	at := dingtalkAt{}
 	tail := imTail(m.AckURL)
 	mobile := ""
 	if to := strings.TrimSpace(m.To); to != "" {
 		var ok bool
-		if mobile, ok = imMobile(to); !ok {
-			return Result{}, Permanent(ScopeMessage, "recipient", "a mobile number in E.164 is required")
+		if mobile, ok = imMobile(to); ok {
+			at.AtMobiles = []string{mobile}
+			tail = " @" + mobile + tail
+		} else if wecomPlain(to) && len(to) <= 64 && !strings.Contains(to, ",") {
+			at.AtUserIDs = []string{to} // a DingTalk userid, mentioned the same way
+			tail = " @" + to + tail
+		} else {
+			return Result{}, Permanent(ScopeMessage, "recipient", "a mobile number in E.164 or a DingTalk userid is required")
 		}
-		at.AtMobiles = []string{mobile}
-		tail = " @" + mobile + tail
 	}
 	body, err := imFitBody(m.Text, tail, dingtalkMaxBody, func(content string) any {
 		return dingtalkRobotBody{MsgType: "text", Text: dingtalkText{Content: content}, At: at}

@@ -188,11 +188,19 @@ func TestDingTalkRobotSignedSend(t *testing.T) {
 	if m, _ := at["atMobiles"].([]any); len(m) != 1 || m[0] != "13800138000" || at["isAtAll"] != false {
 		t.Errorf("at = %v", at)
 	}
+	// A userid is mentioned through atUserIds and @userid in the text.
+	if _, err := s.Send(context.Background(), Message{To: "manager4220", Text: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	c2 := f.robot[1]["text"].(map[string]any)["content"]
+	if ids, _ := f.robot[1]["at"].(map[string]any)["atUserIds"].([]any); len(ids) != 1 || ids[0] != "manager4220" || c2 != "x @manager4220" {
+		t.Errorf("userid mention: %v", f.robot[1])
+	}
 	// No recipient: no mention.
 	if _, err := s.Send(context.Background(), Message{Text: "hello"}); err != nil {
 		t.Fatal(err)
 	}
-	if at := f.robot[1]["at"].(map[string]any); at["atMobiles"] != nil {
+	if at := f.robot[2]["at"].(map[string]any); at["atMobiles"] != nil || at["atUserIds"] != nil {
 		t.Errorf("unexpected mention: %v", at)
 	}
 }
@@ -249,11 +257,11 @@ func TestDingTalkRobotErrors(t *testing.T) {
 	if e := wecomErr(t, err); e.Scope != ScopeProvider || e.Temporary {
 		t.Errorf("bad token: %+v", e)
 	}
-	// A recipient that is not a mobile number cannot be mentioned.
+	// A recipient that is neither a mobile number nor a userid cannot be mentioned.
 	s = dingtalkNewRobot(t, f, dingtalkTestSecret, dingtalkTestNow)
-	_, err = s.Send(context.Background(), Message{To: "userid42", Text: "x"})
+	_, err = s.Send(context.Background(), Message{To: "a,b", Text: "x"})
 	if e := wecomErr(t, err); e.Scope != ScopeMessage || e.Temporary {
-		t.Errorf("non-mobile: %+v", e)
+		t.Errorf("bad recipient: %+v", e)
 	}
 }
 

@@ -86,7 +86,7 @@ func newSMTP(raw json.RawMessage, d Deps) (Sender, error) {
 
 // smtpValidate checks a configuration and fills in its defaults.
 func smtpValidate(c SMTPConfig) (*smtpSender, error) {
-	if c.Host == "" || strings.ContainsAny(c.Host, " /:\r\n") && net.ParseIP(c.Host) == nil {
+	if c.Host == "" || (strings.ContainsAny(c.Host, " /:\r\n") && net.ParseIP(c.Host) == nil) {
 		return nil, fmt.Errorf("host: the SMTP server's host name is required (without port)")
 	}
 	if c.Port == 0 {

@@ -455,3 +455,22 @@ func TestWeComAppRespectsContext(t *testing.T) {
 		t.Errorf("sent despite a cancelled context")
 	}
 }
+
+func TestWeComAppConcurrentSendsShareOneToken(t *testing.T) {
+	f := newWeComFake(t)
+	s := wecomNewApp(t, f, &wecomClock{t: time.Unix(1e9, 0)})
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Send(context.Background(), Message{To: "u1", Text: "x"}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if f.issued != 1 || len(f.sends) != 16 {
+		t.Errorf("issued %d tokens for %d sends", f.issued, len(f.sends))
+	}
+}
