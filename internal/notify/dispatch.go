@@ -23,49 +23,78 @@ type claimed struct {
 	sealed                          []byte
 }
 
-// RunDispatcher claims ready deliveries and sends them until ctx ends, then lets the
-// sends in flight finish and records them. It also runs the escalation sweep.
+// RunDispatcher sends ready deliveries until ctx ends, then lets the sends in flight
+// finish and records them. Each cycle is one transaction that records the outcomes
+// gathered since the last cycle and claims the next deliveries, so one commit (one
+// fsync) serves hundreds of messages both ways. It also runs the escalation sweep.
 func (s *Service) RunDispatcher(ctx context.Context) error {
-	d := &dispatcher{s: s, inflight: map[string]bool{}, results: make(chan outcome, 4*s.cfg.Batch), freed: make(chan struct{}, 1)}
-	recorded := make(chan struct{})
-	go func() { d.record(); close(recorded) }()
+	d := &dispatcher{s: s, inflight: map[string]bool{}, results: make(chan outcome, 8*s.cfg.Batch)}
 	poll := time.NewTicker(200 * time.Millisecond)
 	defer poll.Stop()
 	renew := time.NewTicker(s.cfg.Lease / 3)
 	defer renew.Stop()
-	lastSweep := time.Time{}
+	var buf []outcome
+	lastSweep, lastCycle := time.Time{}, time.Time{}
+	more := true // there may be ready deliveries to claim
+	capacity := 4 * s.cfg.Batch
 	for ctx.Err() == nil {
 		if time.Since(lastSweep) >= time.Second {
 			lastSweep = time.Now()
-			if _, err := s.Escalate(ctx); err != nil && ctx.Err() == nil {
+			if n, err := s.Escalate(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("escalation sweep", "error", err.Error())
+			} else if n > 0 {
+				more = true
 			}
 		}
-		full := false
-		if d.count() < 2*s.cfg.Batch {
-			n, err := d.claim(ctx)
-			if err != nil && ctx.Err() == nil {
-				s.log.Error("claim deliveries", "error", err.Error())
+		buf = d.drain(buf)
+		room := capacity - d.count() + len(buf)
+		due := len(buf) >= s.cfg.Batch || (time.Since(lastCycle) >= 20*time.Millisecond && (len(buf) > 0 || (more && room >= s.cfg.Batch/2)))
+		if due {
+			lastCycle = time.Now()
+			want := 0
+			if more && room > 0 {
+				want = min(room, s.cfg.Batch)
 			}
-			full = n == s.cfg.Batch
-		}
-		if full && d.count() < 2*s.cfg.Batch {
-			continue
+			n, err := d.cycle(ctx, buf, want)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.Error("delivery cycle", "error", err.Error())
+				}
+				// The outcomes stay unrecorded; their leases lapse and they are sent again
+				// with the same key rather than recorded wrongly.
+				d.forget(buf)
+				n = 0
+			}
+			buf = buf[:0]
+			more = want > 0 && n == want
+			if more || len(d.results) > 0 {
+				continue
+			}
 		}
 		select {
 		case <-ctx.Done():
 		case <-s.wakeup:
-		case <-d.freed:
+			more = true
+		case o := <-d.results:
+			buf = append(buf, o)
 		case <-poll.C:
+			more = true
 		case <-renew.C:
 			if err := d.renew(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("renew delivery leases", "error", err.Error())
 			}
 		}
 	}
-	d.sends.Wait()
-	close(d.results)
-	<-recorded
+	// Let the sends in flight finish and record them.
+	go func() { d.sends.Wait(); close(d.results) }()
+	for o := range d.results {
+		buf = append(buf, o)
+	}
+	sctx, cancel := stopCtx(ctx)
+	defer cancel()
+	if _, err := d.cycle(sctx, buf, 0); err != nil {
+		s.log.Error("record deliveries at shutdown", "error", err.Error())
+	}
 	return nil
 }
 
@@ -76,7 +105,6 @@ type dispatcher struct {
 	inflight map[string]bool
 	sends    sync.WaitGroup
 	results  chan outcome
-	freed    chan struct{}
 }
 
 func (d *dispatcher) count() int {
@@ -85,47 +113,53 @@ func (d *dispatcher) count() int {
 	return len(d.inflight)
 }
 
-// claim reserves up to a batch of ready deliveries with a lease and starts their sends.
-func (d *dispatcher) claim(ctx context.Context) (int, error) {
-	s := d.s
-	provs, err := s.providers(ctx)
-	if err != nil {
-		return 0, err
+// drain adds the outcomes waiting in the channel to buf without blocking.
+func (d *dispatcher) drain(buf []outcome) []outcome {
+	for {
+		select {
+		case o := <-d.results:
+			buf = append(buf, o)
+		default:
+			return buf
+		}
 	}
-	now := s.clock.Now()
+}
+
+func (d *dispatcher) forget(outs []outcome) {
+	d.mu.Lock()
+	for _, o := range outs {
+		delete(d.inflight, o.id)
+	}
+	d.mu.Unlock()
+}
+
+// cycle records outcomes and claims up to want ready deliveries in one transaction,
+// then starts their sends. It returns how many it claimed.
+func (d *dispatcher) cycle(ctx context.Context, outs []outcome, want int) (int, error) {
+	s := d.s
+	var provs map[string][]*provider
+	if want > 0 {
+		var err error
+		if provs, err = s.providers(ctx); err != nil {
+			return 0, err
+		}
+	}
 	var jobs []claimed
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		lock := ""
-		if s.db.Engine == store.Postgres {
-			lock = " FOR UPDATE SKIP LOCKED"
-		}
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET state = 'sending', sending_at = COALESCE(sending_at, $1), lease_until = $2,
-				attempts = attempts + 1
-			WHERE id IN (SELECT id FROM deliveries WHERE state IN ('queued', 'sending') AND not_before <= $1
-				AND (lease_until IS NULL OR lease_until < $1) ORDER BY not_before LIMIT $3`+lock+`)
-			RETURNING id`, store.TS(now), store.TS(now.Add(s.cfg.Lease)), s.cfg.Batch)
-		if err != nil {
-			return fmt.Errorf("claim: %w", err)
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.writeOutcomes(ctx, tx, outs); err != nil {
 			return err
 		}
-		jobs, err = loadClaimed(ctx, tx, ids)
+		if want == 0 {
+			return nil
+		}
+		var err error
+		jobs, err = s.claim(ctx, tx, want)
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
+	d.forget(outs)
 	d.mu.Lock()
 	for _, j := range jobs {
 		d.inflight[j.id] = true
@@ -139,6 +173,37 @@ func (d *dispatcher) claim(ctx context.Context) (int, error) {
 		}(j)
 	}
 	return len(jobs), nil
+}
+
+// claim reserves up to n ready deliveries with a lease and loads what their sends need.
+func (s *Service) claim(ctx context.Context, tx *sql.Tx, n int) ([]claimed, error) {
+	now := s.clock.Now()
+	lock := ""
+	if s.db.Engine == store.Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET state = 'sending', sending_at = COALESCE(sending_at, $1), lease_until = $2,
+			attempts = attempts + 1
+		WHERE id IN (SELECT id FROM deliveries WHERE state IN ('queued', 'sending') AND not_before <= $1
+			AND (lease_until IS NULL OR lease_until < $1) ORDER BY not_before LIMIT $3`+lock+`)
+		RETURNING id`, store.TS(now), store.TS(now.Add(s.cfg.Lease)), n)
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return loadClaimed(ctx, tx, ids)
 }
 
 // loadClaimed reads what the sends of the claimed deliveries need.

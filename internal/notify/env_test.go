@@ -108,7 +108,8 @@ type sink struct {
 	secret   string
 	got      map[string][]channel.GatewayBody // by recipient number
 	badSig   int
-	status   int // answer status (0: 200)
+	status   int             // answer status (0: 200)
+	reject   map[string]bool // numbers answered with 400 (an invalid number)
 	requests int
 	srv      *httptest.Server
 }
@@ -132,6 +133,10 @@ func newSink(t *testing.T, secret string) *sink {
 		var m channel.GatewayBody
 		if err := json.Unmarshal(b, &m); err != nil {
 			http.Error(w, "bad json", http.StatusBadRequest)
+			return
+		}
+		if s.reject[m.To] {
+			http.Error(w, "invalid number", http.StatusBadRequest)
 			return
 		}
 		s.got[m.To] = append(s.got[m.To], m)

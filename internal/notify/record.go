@@ -4,64 +4,21 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"lifeline/internal/store"
 )
 
-// record writes outcomes in batches: every 50 ms or 256 outcomes, one transaction.
-// Until a "sent" is written the delivery stays "sending" under its lease, so a crash
-// here means the delivery is sent again with the same idempotency key, never lost.
-func (d *dispatcher) record() {
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	var buf []outcome
-	flush := func() {
-		if len(buf) == 0 {
-			return
-		}
-		ctx, cancel := stopCtx(context.Background())
-		err := d.s.writeOutcomes(ctx, buf)
-		cancel()
-		if err != nil {
-			// Leave the deliveries leased: they are claimed and sent again (same key) once
-			// the lease ends, rather than recorded wrongly.
-			d.s.log.Error("record delivery outcomes", "error", err.Error(), "count", len(buf))
-		}
-		d.mu.Lock()
-		for _, o := range buf {
-			delete(d.inflight, o.id)
-		}
-		d.mu.Unlock()
-		select {
-		case d.freed <- struct{}{}:
-		default:
-		}
-		buf = buf[:0]
+// writeOutcomes records a batch of outcomes in the caller's transaction. Until a
+// "sent" is written the delivery stays "sending" under its lease, so a crash before the
+// commit means the delivery is sent again with the same idempotency key, never lost.
+func (s *Service) writeOutcomes(ctx context.Context, tx *sql.Tx, outs []outcome) error {
+	if len(outs) == 0 {
+		return nil
 	}
-	for {
-		select {
-		case o, ok := <-d.results:
-			if !ok {
-				flush()
-				return
-			}
-			buf = append(buf, o)
-			if len(buf) >= 256 {
-				flush()
-			}
-		case <-tick.C:
-			flush()
-		}
-	}
-}
-
-// writeOutcomes records a batch of outcomes in one transaction.
-func (s *Service) writeOutcomes(ctx context.Context, outs []outcome) error {
 	now := store.TS(s.clock.Now())
 	sent := map[string][]string{} // provider → delivery ids without a provider message id
 	failed := map[[2]string][]string{}
-	var cancelled, sentChannels, escalateNow []string
+	var cancelled, escalateNow []string
 	var individual []outcome
 	for _, o := range outs {
 		switch o.kind {
@@ -70,9 +27,6 @@ func (s *Service) writeOutcomes(ctx context.Context, outs []outcome) error {
 				sent[o.providerID] = append(sent[o.providerID], o.id)
 			} else {
 				individual = append(individual, o)
-			}
-			if o.channelID != "" {
-				sentChannels = append(sentChannels, o.channelID)
 			}
 		case outFailed:
 			k := [2]string{o.providerID, o.err}
@@ -93,7 +47,7 @@ func (s *Service) writeOutcomes(ctx context.Context, outs []outcome) error {
 		}
 		return nil
 	}
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	{
 		for prov, ids := range sent {
 			if err := exec(tx, `UPDATE deliveries SET state = 'sent', sent_at = $1, lease_until = NULL, provider_id = $2, error = ''
 				WHERE state = 'sending' AND id IN (%s)`, []any{now, nullIf(prov)}, ids); err != nil {
@@ -114,9 +68,6 @@ func (s *Service) writeOutcomes(ctx context.Context, outs []outcome) error {
 		if err := exec(tx, `UPDATE recipients SET next_step_at = $1 WHERE acked_at IS NULL AND id IN (%s)`, []any{now}, escalateNow); err != nil {
 			return err
 		}
-		if err := exec(tx, `UPDATE channels SET last_delivery_at = $1 WHERE id IN (%s)`, []any{now}, sentChannels); err != nil {
-			return err
-		}
 		for _, o := range individual {
 			var err error
 			switch o.kind {
@@ -135,5 +86,5 @@ func (s *Service) writeOutcomes(ctx context.Context, outs []outcome) error {
 			}
 		}
 		return nil
-	})
+	}
 }

@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+
+	"lifeline/internal/access"
 	"strconv"
 
 	"lifeline/internal/directory"
@@ -43,11 +45,25 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) closeIncident(w http.ResponseWriter, r *http.Request) error {
-	i, err := s.incidents.Close(r.Context(), me(r), r.PathValue("id"))
+	i, err := s.closeAndReport(r, me(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, i)
+}
+
+// closeAndReport closes an incident, then stops its escalations, stores its report and,
+// for a drill, creates the remediation tasks. The second step is idempotent: if it
+// fails, closing again (409) is refused but the report is built live on request.
+func (s *Server) closeAndReport(r *http.Request, p *access.Principal, id string) (incident.Incident, error) {
+	i, err := s.incidents.Close(r.Context(), p, id)
+	if err != nil {
+		return i, err
+	}
+	if _, err := s.notify.FinishIncident(r.Context(), p, id); err != nil {
+		return i, err
+	}
+	return i, nil
 }
 
 func (s *Server) openBreakGlass(w http.ResponseWriter, r *http.Request) error {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"time"
 
@@ -208,7 +209,8 @@ func (s *Server) addIncidentUpdate(w http.ResponseWriter, r *http.Request) error
 // a form post from the one-tap page. No login: the link is the credential.
 func (s *Server) postAck(w http.ResponseWriter, r *http.Request) error {
 	var in notify.AckInput
-	form := r.Header.Get("Content-Type") == "application/x-www-form-urlencoded"
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	form := mt == "application/x-www-form-urlencoded" // with or without "; charset=UTF-8"
 	if form {
 		if err := r.ParseForm(); err != nil {
 			return errs.Wrap(errs.BadRequest, err, "the form could not be read")
@@ -245,5 +247,37 @@ func (s *Server) providerCallback(w http.ResponseWriter, r *http.Request) error 
 	}
 	w.WriteHeader(ans.Status)
 	_, _ = w.Write(ans.Body)
+	return nil
+}
+
+func (s *Server) incidentReport(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.notify.BuildReport(r.Context(), me(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) listDrills(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.notify.Drills(r.Context(), me(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[notify.DrillTrend]{Items: items})
+}
+
+func (s *Server) listRemediationTasks(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.notify.Tasks(r.Context(), me(r), r.URL.Query().Get("status"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[notify.Task]{Items: items})
+}
+
+func (s *Server) completeRemediationTask(w http.ResponseWriter, r *http.Request) error {
+	if err := s.notify.CompleteTask(r.Context(), me(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

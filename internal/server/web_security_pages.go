@@ -263,6 +263,9 @@ func (s *Server) renderIncident(w http.ResponseWriter, r *http.Request, p *acces
 			data.Departments = depts
 		}
 	}
+	if data.Notify, data.Timeline, err = s.incidentNotify(r, p, inc); err != nil {
+		return err
+	}
 	v := s.view(r, p, "incidents.title", "incidents", data)
 	v.Title = inc.Title
 	return s.web.Render(w, status, "incident", v)
@@ -270,7 +273,7 @@ func (s *Server) renderIncident(w http.ResponseWriter, r *http.Request, p *acces
 
 // doCloseIncident closes an incident (which ends its break-glass grants).
 func (s *Server) doCloseIncident(w http.ResponseWriter, r *http.Request, p *access.Principal) error {
-	i, err := s.incidents.Close(r.Context(), p, r.PathValue("id"))
+	i, err := s.closeAndReport(r, p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

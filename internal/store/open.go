@@ -49,8 +49,11 @@ func openSQLite(ctx context.Context, dataDir string) (*DB, error) {
 	path := SQLitePath(dataDir)
 	wq := url.Values{"_txlock": {"immediate"}}
 	for k, v := range q {
-		wq[k] = v
+		wq[k] = append([]string(nil), v...)
 	}
+	// The one writer keeps 16 MB of pages: a broadcast touches the same recent pages of
+	// the queue again and again. Readers keep SQLite's default 2 MB each.
+	wq.Add("_pragma", "cache_size(-16384)")
 	write, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)

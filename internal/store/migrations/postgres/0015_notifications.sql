@@ -85,9 +85,9 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_ready ON deliveries(not_before) WHERE state IN ('queued', 'sending');
 CREATE INDEX deliveries_recipient ON deliveries(recipient_id);
-CREATE INDEX deliveries_notification ON deliveries(notification_id, state);
+CREATE INDEX deliveries_notification ON deliveries(notification_id);
 CREATE INDEX deliveries_provider_message ON deliveries(provider_message_id) WHERE provider_message_id IS NOT NULL;
-CREATE INDEX deliveries_address ON deliveries(address_index, sent_at);
+CREATE INDEX deliveries_address ON deliveries(address_index);
 
 -- The timeline of an incident: updates, notifications, acknowledgements of note, closing.
 CREATE TABLE incident_updates (

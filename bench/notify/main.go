@@ -1,0 +1,234 @@
+// Command notify benchmarks the notification pipeline against the raw limits of the
+// same machine in the same run (absolute rates drift on a shared machine; ratios hold):
+//
+//   - broadcast: N recipients through the generic gateway to a local sink, from the POST
+//     until every delivery is recorded as sent, against a bare Go HTTP client posting the
+//     same number of signed requests to an identical sink with the same concurrency;
+//   - acknowledgements: N durable acknowledgement POSTs against a hello-world handler in
+//     its own process, under the same load generator;
+//   - peak RSS of the serving process.
+//
+// Usage: go run ./bench/notify [-people 100000] [-concurrency 64] [-database-url URL]
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"lifeline/internal/blackbox"
+	"lifeline/internal/channel"
+)
+
+func main() {
+	if len(os.Args) > 2 && os.Args[1] == "hello" {
+		hello(os.Args[2])
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// hello serves the smallest handler there is, for the acknowledgement baseline.
+func hello(addr string) {
+	_ = http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"safe"}` + "\n"))
+	}))
+}
+
+func client(conc int) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 4 * conc, MaxIdleConnsPerHost: 4 * conc}}
+}
+
+// load posts body to each URL with conc workers and returns the rate per second.
+func load(urls []string, body []byte, conc int, sign string) (float64, error) {
+	hc := client(conc)
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(urls) {
+					return
+				}
+				b := body
+				if b == nil {
+					b, _ = json.Marshal(channel.GatewayBody{ID: fmt.Sprintf("raw-%d", i), To: fmt.Sprintf("+86139%08d", i), Text: "厂区火灾，请立即撤离",
+						AckURL: "http://127.0.0.1/a/x"})
+				}
+				req, _ := http.NewRequest(http.MethodPost, urls[i], bytes.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				if sign != "" {
+					req.Header.Set("X-Lifeline-Signature", channel.Sign([]byte(sign), b))
+				}
+				resp, err := hc.Do(req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode/100 != 2 {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		return 0, fmt.Errorf("%d of %d requests failed", n, len(urls))
+	}
+	return float64(len(urls)) / time.Since(start).Seconds(), nil
+}
+
+func repeat(u string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = u
+	}
+	return out
+}
+
+func run() error {
+	people := flag.Int("people", 100000, "people in the demo organization (all notified)")
+	conc := flag.Int("concurrency", 64, "requests in flight: the gateway provider's and the bare client's")
+	dbURL := flag.String("database-url", "", "PostgreSQL URL of an empty database (SQLite when empty)")
+	flag.Parse()
+	root, _ := filepath.Abs(".")
+	tmp, err := os.MkdirTemp("", "lifeline-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin, err := blackbox.Build(root, tmp)
+	if err != nil {
+		return err
+	}
+	addr, err := blackbox.FreeAddr()
+	if err != nil {
+		return err
+	}
+	in := &blackbox.Instance{Bin: bin, DataDir: filepath.Join(tmp, "data"), DatabaseURL: *dbURL, Addr: addr}
+	engine := "sqlite"
+	if *dbURL != "" {
+		engine = "postgres"
+	}
+	fmt.Fprintf(os.Stderr, "loading %d demo people on %s…\n", *people, engine)
+	if _, err := in.Run("", "demo", "--people", strconv.Itoa(*people)); err != nil {
+		return err
+	}
+	if err := in.Admin("bench"); err != nil {
+		return err
+	}
+	const secret = "bench-secret-0123456789abcdef"
+	sink, err := blackbox.NewSink(secret)
+	if err != nil {
+		return err
+	}
+	defer sink.Close()
+	if err := in.Start(); err != nil {
+		return err
+	}
+	defer in.Stop()
+
+	// Lifeline: POST → every delivery recorded.
+	t0 := time.Now()
+	path, err := in.Broadcast(sink.URL(), secret, *conc, true)
+	if err != nil {
+		return err
+	}
+	posted := time.Since(t0)
+	c, err := in.Counts(path)
+	if err != nil {
+		return err
+	}
+	reachable := c.Recipients - c.Unreachable
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	if err := blackbox.WaitFor(ctx, func() (bool, error) { return sink.Stats().Recipients >= reachable, nil }); err != nil {
+		return err
+	}
+	if err := blackbox.WaitFor(ctx, func() (bool, error) {
+		c, err := in.Counts(path)
+		return c.Sent == reachable, err
+	}); err != nil {
+		return err
+	}
+	elapsed := time.Since(t0)
+	rate := float64(reachable) / elapsed.Seconds()
+	rss := in.PeakRSS()
+
+	// The raw limit: a bare client posting as many signed messages to an identical sink.
+	raw, err := blackbox.NewSink(secret)
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	rawRate, err := load(repeat(raw.URL(), reachable), nil, *conc, secret)
+	if err != nil {
+		return err
+	}
+
+	// Acknowledgements: hello-world in its own process, then the real links.
+	helloAddr, err := blackbox.FreeAddr()
+	if err != nil {
+		return err
+	}
+	self, _ := os.Executable()
+	hcmd := exec.Command(self, "hello", helloAddr)
+	if err := hcmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = hcmd.Process.Kill(); _ = hcmd.Wait() }()
+	for range 500 {
+		if c, err := net.Dial("tcp", helloAddr); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	links := sink.AckURLs()
+	ackBody := []byte(`{"status":"safe"}`)
+	helloRate, err := load(repeat("http://"+helloAddr+"/a/x", len(links)), ackBody, *conc, "")
+	if err != nil {
+		return err
+	}
+	ackRate, err := load(links, ackBody, *conc, "")
+	if err != nil {
+		return err
+	}
+	c, err = in.Counts(path)
+	if err != nil {
+		return err
+	}
+	if c.Acknowledged != len(links) {
+		return fmt.Errorf("%d acknowledgements recorded, want %d", c.Acknowledged, len(links))
+	}
+	st := sink.Stats()
+	fmt.Printf("engine=%s recipients=%d concurrency=%d post_ms=%d\n", engine, reachable, *conc, posted.Milliseconds())
+	fmt.Printf("broadcast: %.0f msg/s in %.1fs; bare client %.0f req/s; ratio %.2f; resent same id %d; different ids %d\n",
+		rate, elapsed.Seconds(), rawRate, rate/rawRate, st.SameIDAgain, st.DifferentID)
+	fmt.Printf("acks: %.0f/s durable; hello-world %.0f/s; ratio %.2f (%d acknowledged)\n", ackRate, helloRate, ackRate/helloRate, c.Acknowledged)
+	fmt.Printf("peak RSS of serve: %.0f MB\n", float64(rss)/(1<<20))
+	return nil
+}
