@@ -51,7 +51,10 @@ func TestDrill(t *testing.T) {
 			}
 			en.clk.Add(2 * time.Hour)
 			en.escalate(0)
-			en.dispatch(func() bool { n, _ := en.svc.Get(ctx, en.sys, drill.ID, nt.ID); return n.Counts.Sent == 1 && n.Counts.Failed == 2 })
+			en.dispatch(func() bool {
+				n, _ := en.svc.Get(ctx, en.sys, drill.ID, nt.ID)
+				return n.Counts.Sent == 1 && n.Counts.Failed == 2
+			})
 			m := sk.messages("+8613900000011")
 			if len(m) != 1 || !strings.HasPrefix(m[0].Text, "[演练] 请到东门集合") {
 				t.Fatalf("drill message %+v", m)
