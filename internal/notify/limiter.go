@@ -22,12 +22,16 @@ func (w *window) earliest(now time.Time) time.Time {
 	if len(w.times) < w.limit.N {
 		return now
 	}
-	free := w.times[w.next].Add(w.limit.Per)
+	free := w.times[w.next].Add(w.limit.Per + margin(w.limit.Per))
 	if free.After(now) {
 		return free
 	}
 	return now
 }
+
+// margin widens a window by 2% (at most a second): a send is counted by the provider
+// when it arrives, a few milliseconds after it was paced, and arrivals jitter.
+func margin(per time.Duration) time.Duration { return min(per/50, time.Second) }
 
 func (w *window) take(at time.Time) {
 	if len(w.times) < w.limit.N {

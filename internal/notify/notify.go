@@ -37,6 +37,7 @@ type Service struct {
 	cfg      Config
 	http     *http.Client
 	ackKey   []byte
+	sleep    func(time.Duration)
 	wakeup   chan struct{}
 	acks     *ackBatcher
 	provMu   sync.Mutex
@@ -51,7 +52,8 @@ type Deps struct {
 	Clock   clock.Clock
 	Rosters *roster.Service
 	Log     *slog.Logger
-	HTTP    *http.Client // nil: a client tuned for many concurrent sends
+	HTTP    *http.Client        // nil: a client tuned for many concurrent sends
+	Sleep   func(time.Duration) // nil: time.Sleep (tests pass a virtual clock's)
 }
 
 // New returns the notification service.
@@ -83,6 +85,10 @@ func New(d Deps, cfg Config) *Service {
 	}
 	s := &Service{db: d.DB, vault: d.Vault, clock: d.Clock, rosters: d.Rosters, log: log, cfg: cfg, http: hc,
 		ackKey: d.Vault.SubKey("ack-links"), wakeup: make(chan struct{}, 1), provs: map[string]*provider{}}
+	s.sleep = d.Sleep
+	if s.sleep == nil {
+		s.sleep = time.Sleep
+	}
 	s.acks = newAckBatcher(s)
 	return s
 }

@@ -62,18 +62,9 @@ func (s *Service) send(ctx context.Context, j claimed, provs []*provider) outcom
 		s.log.Error("open channel for sending", "delivery", j.id, "error", err.Error())
 		return o
 	}
-	for {
-		now := s.clock.Now()
-		ok, at := pr.limiter.Reserve(address, now)
-		if ok {
-			break
-		}
-		if wait := at.Sub(now); wait > maxWait || ctx.Err() != nil {
-			o.kind, o.notBefore, o.err = outDeferred, at, "waiting for the provider's quota"
-			return o
-		} else {
-			time.Sleep(wait)
-		}
+	if ok, at := s.pace(ctx, pr, address); !ok {
+		o.kind, o.notBefore, o.err = outDeferred, at, "waiting for the provider's quota"
+		return o
 	}
 	pr.slots <- struct{}{}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
@@ -106,6 +97,24 @@ func (s *Service) send(ctx context.Context, j claimed, provs []*provider) outcom
 		s.log.Error("provider refused a send: check its configuration", "provider", pr.ID, "kind", pr.Kind, "code", e.Code)
 	}
 	return o
+}
+
+// pace takes a send slot from the provider's quotas for address, waiting in-process up
+// to maxWait; when the wait would be longer it returns false and when to try again, so
+// that the delivery goes back to the queue instead of holding a lease while it waits.
+func (s *Service) pace(ctx context.Context, pr *provider, address string) (bool, time.Time) {
+	for {
+		now := s.clock.Now()
+		ok, at := pr.limiter.Reserve(address, now)
+		if ok {
+			return true, now
+		}
+		wait := at.Sub(now)
+		if wait > maxWait || ctx.Err() != nil {
+			return false, at
+		}
+		s.sleep(wait)
+	}
 }
 
 // message builds the provider message for a delivery.
