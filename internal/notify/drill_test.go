@@ -9,6 +9,7 @@ import (
 	"lifeline/internal/directory"
 	"lifeline/internal/incident"
 	"lifeline/internal/notify"
+	"lifeline/internal/quality"
 	"lifeline/internal/store/storetest"
 )
 
@@ -98,6 +99,24 @@ func TestDrill(t *testing.T) {
 			}
 			if open, _ := en.svc.Tasks(ctx, en.sys, "open"); len(open) != 1 {
 				t.Fatalf("open tasks after one done: %d", len(open))
+			}
+			// The refused number is now an undeliverable finding.
+			q := quality.New(en.db, en.clk, quality.DefaultConfig())
+			if _, err := q.Recheck(ctx); err != nil {
+				t.Fatal(err)
+			}
+			found, err := q.Findings(ctx, en.sys, quality.Query{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			undeliverable := map[string]bool{}
+			for _, f := range found {
+				if f.Code == quality.Undeliverable {
+					undeliverable[f.PersonID] = true
+				}
+			}
+			if len(undeliverable) != 1 || !undeliverable[b] {
+				t.Fatalf("undeliverable findings for %v, want only %s", undeliverable, b)
 			}
 			trend, err := en.svc.Drills(ctx, en.sys)
 			if err != nil || len(trend) != 1 || trend[0].ReachRate < 0.33 || trend[0].ReachRate > 0.34 {

@@ -92,6 +92,10 @@ func (s *Service) send(ctx context.Context, j claimed, provs []*provider) outcom
 		o.kind, o.notBefore = outRetry, now // fail over to the next provider
 	default:
 		o.kind = outFailed
+		if !e.Temporary && e.Scope == channel.ScopeMessage {
+			// The number or account itself was refused: data quality reports it.
+			o.err = truncate("recipient: "+e.Error(), 300)
+		}
 	}
 	if e.Scope == channel.ScopeProvider && !e.Temporary {
 		s.log.Error("provider refused a send: check its configuration", "provider", pr.ID, "kind", pr.Kind, "code", e.Code)

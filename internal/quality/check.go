@@ -104,6 +104,11 @@ func check(s *snapshot, now time.Time, cfg Config) []Finding {
 				add(p, subj, Unverified, "never confirmed by the contact")
 			}
 		}
+		for i, c := range p.phones {
+			if c.undeliverable {
+				add(p, "self", Undeliverable, fmt.Sprintf("%s %d: the latest message to it failed", c.kind, i+1))
+			}
+		}
 		for _, c := range p.phones {
 			if c.problem != "" {
 				continue

@@ -53,15 +53,16 @@ func (w *RecheckWorker) Work(ctx context.Context, _ *river.Job[RecheckArgs]) err
 // Timeout allows a recheck of a large directory.
 func (w *RecheckWorker) Timeout(*river.Job[RecheckArgs]) time.Duration { return 10 * time.Minute }
 
-// dataVersion changes whenever people, channels or emergency contacts change: every
-// write records history, and deletions change the counts.
+// dataVersion changes whenever people, channels or emergency contacts change (every
+// write records history, and deletions change the counts) and when a delivery fails.
 func dataVersion(ctx context.Context, db *store.DB) (string, error) {
 	var last sql.NullString
-	var people, channels, contacts int64
+	var people, channels, contacts, failed int64
 	err := db.Read.QueryRowContext(ctx, `SELECT (SELECT CAST(max(id) AS TEXT) FROM history), (SELECT count(*) FROM people),
-		(SELECT count(*) FROM channels), (SELECT count(*) FROM emergency_contacts)`).Scan(&last, &people, &channels, &contacts)
+		(SELECT count(*) FROM channels), (SELECT count(*) FROM emergency_contacts), (SELECT count(*) FROM deliveries WHERE state = 'failed')`).
+		Scan(&last, &people, &channels, &contacts, &failed)
 	if err != nil {
 		return "", fmt.Errorf("data version: %w", err)
 	}
-	return fmt.Sprintf("%s/%d/%d/%d", last.String, people, channels, contacts), nil
+	return fmt.Sprintf("%s/%d/%d/%d/%d", last.String, people, channels, contacts, failed), nil
 }

@@ -22,7 +22,8 @@ type person struct {
 
 // contactPoint is one channel or emergency contact, as recorded at write time.
 type contactPoint struct {
-	kind, phoneType, lookup, problem string
+	id, kind, phoneType, lookup, problem string
+	undeliverable                        bool // its latest failure (refused number, failed receipt) came after its latest success
 	priority                         int
 	verified, delivered, acked       time.Time
 }
@@ -71,7 +72,11 @@ func load(ctx context.Context, db *store.DB, now time.Time) (*snapshot, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = tx.QueryContext(ctx, `SELECT person_id, kind, phone_type, lookup, problem, verified_at, last_delivery_at, last_ack_at
+		undeliverable, err := undeliverableChannels(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT id, person_id, kind, phone_type, lookup, problem, verified_at, last_delivery_at, last_ack_at
 			FROM channels WHERE person_id IS NOT NULL AND kind IN ('mobile', 'landline') ORDER BY person_id, position`)
 		if err != nil {
 			return fmt.Errorf("load channels: %w", err)
@@ -80,11 +85,12 @@ func load(ctx context.Context, db *store.DB, now time.Time) (*snapshot, error) {
 			var pid string
 			var c contactPoint
 			var v, d, a sql.NullTime
-			if err := rows.Scan(&pid, &c.kind, &c.phoneType, &c.lookup, &c.problem, &v, &d, &a); err != nil {
+			if err := rows.Scan(&c.id, &pid, &c.kind, &c.phoneType, &c.lookup, &c.problem, &v, &d, &a); err != nil {
 				rows.Close()
 				return err
 			}
 			c.verified, c.delivered, c.acked = nullTime(v), nullTime(d), nullTime(a)
+			c.undeliverable = undeliverable[c.id]
 			if p := s.byID[pid]; p != nil {
 				p.phones = append(p.phones, c)
 			}
@@ -163,4 +169,33 @@ func load(ctx context.Context, db *store.DB, now time.Time) (*snapshot, error) {
 		return loadRosters(ctx, tx, s)
 	})
 	return s, err
+}
+
+// undeliverableChannels returns the channels whose latest delivery failure that blames
+// the address (a provider refused the number, or a receipt reported it failed) is more
+// recent than their latest confirmed delivery or acknowledgement.
+func undeliverableChannels(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT f.channel_id,
+			CASE WHEN MAX(f.failed_at) > COALESCE((SELECT MAX(COALESCE(x.acknowledged_at, x.delivered_at)) FROM deliveries x
+				WHERE x.channel_id = f.channel_id AND x.state IN ('delivered', 'acknowledged')), MIN(f.failed_at)) OR NOT EXISTS
+				(SELECT 1 FROM deliveries x WHERE x.channel_id = f.channel_id AND x.state IN ('delivered', 'acknowledged'))
+			THEN 1 ELSE 0 END
+		FROM deliveries f WHERE f.state = 'failed' AND f.channel_id IS NOT NULL AND (f.error LIKE 'recipient:%' OR f.error LIKE 'receipt:%')
+		GROUP BY f.channel_id`)
+	if err != nil {
+		return nil, fmt.Errorf("load delivery failures: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		var bad int
+		if err := rows.Scan(&id, &bad); err != nil {
+			return nil, err
+		}
+		if bad == 1 {
+			out[id] = true
+		}
+	}
+	return out, rows.Err()
 }

@@ -88,6 +88,8 @@ CREATE INDEX deliveries_recipient ON deliveries(recipient_id);
 CREATE INDEX deliveries_notification ON deliveries(notification_id);
 CREATE INDEX deliveries_provider_message ON deliveries(provider_message_id) WHERE provider_message_id IS NOT NULL;
 CREATE INDEX deliveries_address ON deliveries(address_index);
+-- Failed deliveries by channel, for the undeliverable finding.
+CREATE INDEX deliveries_failed ON deliveries(channel_id) WHERE state = 'failed';
 
 -- The timeline of an incident: updates, notifications, acknowledgements of note, closing.
 CREATE TABLE incident_updates (
