@@ -189,42 +189,70 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 	ts := store.TS(now)
 	results := make([]error, len(batch))
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		var ok []string
+		type target struct{ recipient, who, channel string }
+		found := map[string]target{}
+		ids := make([]string, 0, len(batch))
+		for _, r := range batch {
+			ids = append(ids, r.deliveryID)
+		}
+		for start := 0; start < len(ids); start += 500 {
+			marks, args := inList(ids[start:min(start+500, len(ids))], 1)
+			rows, err := tx.QueryContext(ctx, `SELECT d.id, d.recipient_id, d.target, COALESCE(d.channel_id, '') FROM deliveries d
+				JOIN notifications n ON n.id = d.notification_id WHERE n.ack_until > $1 AND d.id IN (`+marks+`)`, append([]any{ts}, args...)...)
+			if err != nil {
+				return fmt.Errorf("load acknowledged deliveries: %w", err)
+			}
+			for rows.Next() {
+				var id string
+				var t target
+				if err := rows.Scan(&id, &t.recipient, &t.who, &t.channel); err != nil {
+					rows.Close()
+					return err
+				}
+				found[id] = t
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		var recips, chans []string
 		for i, r := range batch {
+			t, ok := found[r.deliveryID]
+			if !ok {
+				results[i] = errs.E(errs.Gone, "this link has expired")
+				continue
+			}
 			var note any
 			if r.note != "" {
 				note = s.vault.Seal([]byte(r.note), "ack:"+r.deliveryID)
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
-					acked_by = (SELECT target FROM deliveries WHERE id = $4), acked_at = COALESCE(acked_at, $5), next_step_at = NULL
-				WHERE id = (SELECT recipient_id FROM deliveries WHERE id = $4)
-					AND EXISTS (SELECT 1 FROM notifications n WHERE n.id = recipients.notification_id AND n.ack_until > $5)`,
-				r.status, note, r.via, r.deliveryID, ts)
-			if err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
+					acked_by = $5, acked_at = COALESCE(acked_at, $6), next_step_at = NULL WHERE id = $7`,
+				r.status, note, r.via, r.deliveryID, t.who, ts, t.recipient); err != nil {
 				return fmt.Errorf("record acknowledgement: %w", err)
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				results[i] = errs.E(errs.Gone, "this link has expired")
-				continue
+			recips = append(recips, t.recipient)
+			if t.channel != "" {
+				chans = append(chans, t.channel)
 			}
-			ok = append(ok, r.deliveryID)
 		}
-		for start := 0; start < len(ok); start += 400 {
-			marks, args := inList(ok[start:min(start+400, len(ok))], 1)
-			all := append([]any{ts}, args...)
-			recips := `SELECT recipient_id FROM deliveries WHERE id IN (` + marks + `)`
+		for start := 0; start < len(recips); start += 500 {
+			marks, args := inList(recips[start:min(start+500, len(recips))], 1)
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'acknowledged', acknowledged_at = $1
-				WHERE state IN ('sent', 'delivered') AND recipient_id IN (`+recips+`)`, all...); err != nil {
+				WHERE state IN ('sent', 'delivered') AND recipient_id IN (`+marks+`)`, append([]any{ts}, args...)...); err != nil {
 				return fmt.Errorf("acknowledge deliveries: %w", err)
 			}
 			// Nothing more is sent to someone who answered.
-			marks0, args0 := inList(ok[start:min(start+400, len(ok))], 0)
+			marks0, args0 := inList(recips[start:min(start+500, len(recips))], 0)
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL
-				WHERE state = 'queued' AND recipient_id IN (SELECT recipient_id FROM deliveries WHERE id IN (`+marks0+`))`, args0...); err != nil {
+				WHERE state = 'queued' AND recipient_id IN (`+marks0+`)`, args0...); err != nil {
 				return fmt.Errorf("cancel pending deliveries: %w", err)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE channels SET last_ack_at = $1
-				WHERE id IN (SELECT channel_id FROM deliveries WHERE id IN (`+marks+`))`, all...); err != nil {
+		}
+		for start := 0; start < len(chans); start += 500 {
+			marks, args := inList(chans[start:min(start+500, len(chans))], 1)
+			if _, err := tx.ExecContext(ctx, `UPDATE channels SET last_ack_at = $1 WHERE id IN (`+marks+`)`, append([]any{ts}, args...)...); err != nil {
 				return fmt.Errorf("stamp channels: %w", err)
 			}
 		}
