@@ -25,6 +25,9 @@ type Options struct {
 	Demo       bool // load the demo organization
 	DemoPeople int  // its size (default 500)
 	Store      *store.Options
+	// SecondForAll makes an organization-wide notification wait for a second
+	// responder, as `lifeline serve` does by default.
+	SecondForAll bool
 }
 
 // App is a running Lifeline.
@@ -74,18 +77,24 @@ func start(t testing.TB, o Options, so store.Options) *App {
 		cancel()
 		t.Fatalf("open app: %v", err)
 	}
+	// Listen first so that links in messages (acknowledgement, callbacks) point here.
+	ts := httptest.NewUnstartedServer(nil)
+	a.Config.PublicURL, a.Config.SecondForAll = "http://"+ts.Listener.Addr().String(), o.SecondForAll
 	srv, jc, err := a.Build()
 	if err != nil {
+		ts.Close()
 		cancel()
 		t.Fatalf("build app: %v", err)
 	}
 	if err := jc.Start(ctx); err != nil {
+		ts.Close()
 		cancel()
 		t.Fatalf("start jobs: %v", err)
 	}
 	dispatched := make(chan struct{})
 	go func() { _ = a.Notify.RunDispatcher(ctx); close(dispatched) }()
-	ts := httptest.NewServer(srv)
+	ts.Config.Handler = srv
+	ts.Start()
 	out := &App{URL: ts.URL, App: a, Log: logBuf, flags: []string{"--data", so.DataDir}}
 	if so.DatabaseURL != "" {
 		out.flags = append(out.flags, "--database-url", so.DatabaseURL)

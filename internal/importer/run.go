@@ -122,6 +122,9 @@ func Run(ctx context.Context, db *store.DB, dir *directory.Service, p *access.Pr
 		if o.DryRun {
 			return errDryRun
 		}
+		if err := leaveRosters(ctx, tx, p, departedNos(rep), dir.Now()); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, p, dir.Now(), audit.Event{Action: "import.people", ObjectType: "directory",
 			Detail: fmt.Sprintf("rows=%d created=%d updated=%d unchanged=%d departed=%d errors=%d snapshot=%v", rep.Rows, rep.Created, rep.Updated,
 				rep.Unchanged, rep.Departed, rep.Errors, o.Snapshot)})

@@ -98,9 +98,14 @@ func FlagMemberships(ctx context.Context, tx store.Querier, origin, reason, pers
 	return len(hits), nil
 }
 
-// runFollowups reminds the owners on a follow-up's due day and escalates an overdue one
-// once to the owners' managers.
+// runFollowups closes the follow-ups of memberships that have ended meanwhile (removed,
+// departed: nothing left to confirm), reminds the owners on a follow-up's due day and
+// escalates an overdue one once to the owners' managers.
 func runFollowups(ctx context.Context, tx store.Querier, now time.Time, res *RunResult) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE review_followups SET status = $1, decision = $2, completed_at = $3, completed_by = 'system'
+		WHERE status <> $1 AND member_id IN (SELECT id FROM roster_members WHERE NOT active)`, StatusDone, Removed, store.TS(now)); err != nil {
+		return fmt.Errorf("close follow-ups of ended memberships: %w", err)
+	}
 	type open struct {
 		id, rosterID, roster, due string
 		reminded, escalated       bool

@@ -50,3 +50,25 @@ func PersonChanged(ctx context.Context, tx store.Querier, p *access.Principal, p
 	}
 	return ended, flagged, err
 }
+
+// ContactFingerprint is the blind indexes of an external contact's channels in order:
+// equal before and after a save when no number or address changed.
+func ContactFingerprint(ctx context.Context, q store.Querier, contactID string) (string, error) {
+	if contactID == "" {
+		return "", nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT kind, lookup, extension FROM channels WHERE contact_id = $1 ORDER BY position, id`, contactID)
+	if err != nil {
+		return "", fmt.Errorf("load contact channels: %w", err)
+	}
+	defer rows.Close()
+	var fp string
+	for rows.Next() {
+		var kind, lookup, ext string
+		if err := rows.Scan(&kind, &lookup, &ext); err != nil {
+			return "", err
+		}
+		fp += kind + ":" + lookup + ":" + ext + ";"
+	}
+	return fp, rows.Err()
+}

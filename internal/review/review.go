@@ -1,4 +1,8 @@
-// Package review runs the roster review cycle (SPEC §3.4): for each roster with a
+// Package review runs the review cycle (SPEC §3.4) of rosters and departments, and the
+// follow-ups of changes. For departments (department.go) the head or data maintainer
+// confirms each person; after an HR or external change a follow-up (followup.go) asks
+// the owners to confirm one membership within the change SLA; report.go is the quarterly
+// review report. The roster cycle: for each roster with a
 // review_frequency (monthly, quarterly, semiannual) a periodic job opens one review task
 // per period — labelled 2026-10, 2026-Q4 or 2026-H2, periods in Asia/Shanghai — and tells
 // the roster's owners in-app. The owners confirm every active member on one page: still
@@ -10,7 +14,8 @@
 // after it, the task turns overdue and is escalated once to the owners' managers (the
 // accounts linked to people.manager_id). The change SLAs of the seed template — an HR
 // change is applied within HRChangeWorkdays (1), an external contact's within
-// ExternalChangeWorkdays (2) — are exposed by ChangeDeadline for the same arithmetic.
+// ExternalChangeWorkdays (2) — are the deadlines of the follow-ups (ChangeDeadline,
+// FlagMemberships).
 package review
 
 import (
@@ -116,14 +121,14 @@ type Task struct {
 	DepartmentName string     `json:"department_name,omitempty"`
 	Origin         string     `json:"origin,omitempty"`
 	Reason         string     `json:"reason,omitempty"`
-	Period      string     `json:"period"`
-	DueDate     string     `json:"due_date"`
-	Status      string     `json:"status"`
-	CreatedAt   time.Time  `json:"created_at"`
-	CompletedAt *time.Time `json:"completed_at"`
-	CompletedBy string     `json:"completed_by"`
-	EscalatedAt *time.Time `json:"escalated_at"`
-	Items       []Item     `json:"items,omitempty"`
+	Period         string     `json:"period"`
+	DueDate        string     `json:"due_date"`
+	Status         string     `json:"status"`
+	CreatedAt      time.Time  `json:"created_at"`
+	CompletedAt    *time.Time `json:"completed_at"`
+	CompletedBy    string     `json:"completed_by"`
+	EscalatedAt    *time.Time `json:"escalated_at"`
+	Items          []Item     `json:"items,omitempty"`
 }
 
 // Decision is the owner's confirmation of one member (member_id) or, in a department

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"database/sql"
 	"net/http"
 
 	"lifeline/internal/directory"
+	"lifeline/internal/review"
 )
 
 func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error {
@@ -101,7 +103,24 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.dir.SaveContact(r.Context(), me(r), r.PathValue("id"), r.PathValue("cid"), in)
+	var c directory.OrgContact
+	// A changed number of an external contact on a roster is a change the owners confirm
+	// within the external change SLA (2 working days).
+	err := s.db.InTx(r.Context(), func(tx *sql.Tx) error {
+		before, err := review.ContactFingerprint(r.Context(), tx, r.PathValue("cid"))
+		if err != nil {
+			return err
+		}
+		if c, err = s.dir.SaveContactTx(r.Context(), tx, me(r), r.PathValue("id"), r.PathValue("cid"), in); err != nil {
+			return err
+		}
+		after, err := review.ContactFingerprint(r.Context(), tx, c.ID)
+		if err != nil || after == before {
+			return err
+		}
+		_, err = review.FlagMemberships(r.Context(), tx, review.OriginExternal, review.ReasonContactChanged, "", c.ID, s.clock.Now())
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -7,15 +7,16 @@ import (
 )
 
 func (s *Server) listReviews(w http.ResponseWriter, r *http.Request) error {
-	_, limit, err := pageOf(r)
+	cursor, limit, err := pageOf(r)
 	if err != nil {
 		return err
 	}
-	items, err := s.reviews.List(r.Context(), me(r), r.URL.Query().Get("status"), limit)
+	q := r.URL.Query()
+	items, next, err := s.reviews.List(r.Context(), me(r), q.Get("kind"), q.Get("status"), cursor, limit)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, list[review.Task]{Items: items})
+	return writeJSON(w, http.StatusOK, list[review.Task]{Items: items, NextCursor: next})
 }
 
 func (s *Server) getReview(w http.ResponseWriter, r *http.Request) error {

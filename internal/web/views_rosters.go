@@ -51,10 +51,10 @@ type RosterData struct {
 // RosterPrintData is the data of the printable roster (the monthly paper copy).
 type RosterPrintData struct {
 	Roster    roster.Roster
-	Full      bool      // full numbers, revealed with a reason (audited); otherwise masked
-	CanReveal bool      // the viewer may reveal: offer the reason form
-	Reason    string    // the reason of the reveal
-	PrintedAt time.Time // when the page was made
-	PDF       string    // the URL of the PDF of the same view, "" when unavailable
+	Full      bool                 // full numbers, revealed with a reason (audited); otherwise masked
+	CanReveal bool                 // the viewer may reveal: offer the reason form
+	Reason    string               // the reason of the reveal
+	PrintedAt time.Time            // when the page was made
+	PDF       string               // the URL of the PDF of the same view, "" when unavailable
 	OnDuty    *roster.OnDutyReport // who is on duty now in each rotation; nil in a past view
 }

@@ -81,6 +81,8 @@ type IncidentData struct {
 	Errors        map[string]string
 	Grants        []incident.Grant // break-glass grants of this incident the viewer may see
 	DeptNames     DeptNames
+	Notify        *NotifyPanel  // notifications of the incident and the notify form; nil: none shown
+	Timeline      *TimelineView // the incident's timeline; nil: not shown
 }
 
 // GrantsData is the data of the break-glass registry (紧急查询登记).

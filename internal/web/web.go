@@ -31,7 +31,9 @@ var pageNames = []string{"login", "people", "person", "departments", "error",
 	"exports",
 	"imports", "quality",
 	"rosters", "roster", "roster-print",
-	"ack"}
+	"reviews", "review", "review-report",
+	"ack",
+	"board", "providers"}
 
 // Renderer renders pages and fragments. It is built once and safe for concurrent use:
 // every language has its own immutable template sets, so nothing changes per request.

@@ -28,4 +28,45 @@
     div.textContent = document.body.getAttribute("data-neterror") || "Network error";
     f.replaceChildren(div);
   });
+  // A live notification board: the server pushes a "board" event whenever the counts
+  // change, and each one refreshes the live part from the server (rendered there, in the
+  // page's language). Without EventSource, or while the stream is down, the live part is
+  // refreshed every 10 seconds; without JavaScript the page has a refresh link.
+  function startBoard() {
+    var el = document.getElementById("board-live");
+    if (!el || el.hasAttribute("data-live") || !window.htmx) { return; }
+    var state = document.getElementById("live-state");
+    var timer = null, busy = false, again = false;
+    function say(live) {
+      el.setAttribute("data-live", live ? "sse" : "poll");
+      if (state) { state.textContent = state.getAttribute(live ? "data-live-text" : "data-poll-text") || ""; }
+    }
+    function refresh() {
+      if (busy) { again = true; return; }
+      busy = true;
+      var done = function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      };
+      window.htmx.ajax("GET", el.getAttribute("data-refresh"), { target: el, swap: "innerHTML" }).then(done, done);
+    }
+    function poll() {
+      say(false);
+      if (!timer) { timer = setInterval(refresh, 10000); }
+    }
+    if (!window.EventSource) { poll(); return; }
+    var es = new EventSource(el.getAttribute("data-events"));
+    es.addEventListener("board", function () {
+      if (timer) { clearInterval(timer); timer = null; }
+      say(true);
+      refresh();
+    });
+    es.addEventListener("error", function () { poll(); });
+    window.addEventListener("pagehide", function () { es.close(); });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", startBoard);
+  } else {
+    startBoard();
+  }
 })();

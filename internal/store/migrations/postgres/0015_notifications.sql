@@ -56,7 +56,6 @@ CREATE TABLE recipients (
 );
 CREATE INDEX recipients_notification ON recipients(notification_id, ack_status);
 CREATE INDEX recipients_escalation ON recipients(next_step_at) WHERE next_step_at IS NOT NULL AND acked_at IS NULL;
-CREATE INDEX recipients_person ON recipients(person_id);
 
 CREATE TABLE deliveries (
     id                  TEXT PRIMARY KEY, -- the idempotency key given to providers
