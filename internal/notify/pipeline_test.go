@@ -23,9 +23,8 @@ func TestSendAndAcknowledge(t *testing.T) {
 			sk := newSink(t, "gateway-secret-0123456789")
 			en.gateway(sk, "gw", 0)
 			const n = 60
-			var ids []string
 			for i := range n {
-				ids = append(ids, en.person(fmt.Sprintf("E%03d", i), fmt.Sprintf("员工%d", i), "", "mobile", fmt.Sprintf("1390000%04d", i)))
+				en.person(fmt.Sprintf("E%03d", i), fmt.Sprintf("员工%d", i), "", "mobile", fmt.Sprintf("1390000%04d", i))
 			}
 			en.person("E999", "无联系方式", "")
 			nt, err := en.svc.Create(ctx, en.sys, en.incident, notify.Input{Audience: notify.Audience{Departments: []string{en.deptID}},

@@ -24,8 +24,8 @@ type person struct {
 type contactPoint struct {
 	id, kind, phoneType, lookup, problem string
 	undeliverable                        bool // its latest failure (refused number, failed receipt) came after its latest success
-	priority                         int
-	verified, delivered, acked       time.Time
+	priority                             int
+	verified, delivered, acked           time.Time
 }
 
 // snapshot is everything a recheck reads, in one read transaction.
