@@ -150,6 +150,9 @@ func run() error {
 		return err
 	}
 	defer in.Stop()
+	if d, err := time.ParseDuration(os.Getenv("BENCH_SETTLE")); err == nil {
+		time.Sleep(d)
+	}
 
 	// Lifeline: POST → every delivery recorded.
 	t0 := time.Now()

@@ -189,7 +189,7 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 	ts := store.TS(now)
 	results := make([]error, len(batch))
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		type target struct{ recipient, who, channel string }
+		type target struct{ recipient, who string }
 		found := map[string]target{}
 		ids := make([]string, 0, len(batch))
 		for _, r := range batch {
@@ -197,7 +197,7 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 		}
 		for start := 0; start < len(ids); start += 500 {
 			marks, args := inList(ids[start:min(start+500, len(ids))], 1)
-			rows, err := tx.QueryContext(ctx, `SELECT d.id, d.recipient_id, d.target, COALESCE(d.channel_id, '') FROM deliveries d
+			rows, err := tx.QueryContext(ctx, `SELECT d.id, d.recipient_id, d.target FROM deliveries d
 				JOIN notifications n ON n.id = d.notification_id WHERE n.ack_until > $1 AND d.id IN (`+marks+`)`, append([]any{ts}, args...)...)
 			if err != nil {
 				return fmt.Errorf("load acknowledged deliveries: %w", err)
@@ -205,7 +205,7 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 			for rows.Next() {
 				var id string
 				var t target
-				if err := rows.Scan(&id, &t.recipient, &t.who, &t.channel); err != nil {
+				if err := rows.Scan(&id, &t.recipient, &t.who); err != nil {
 					rows.Close()
 					return err
 				}
@@ -216,7 +216,15 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 				return err
 			}
 		}
-		var recips, chans []string
+		var recips []string
+		// One prepared statement for the group: parsing SQL is a large share of a
+		// single-row update's cost on SQLite.
+		stmt, err := tx.PrepareContext(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
+			acked_by = $5, acked_at = COALESCE(acked_at, $6), next_step_at = NULL WHERE id = $7`)
+		if err != nil {
+			return fmt.Errorf("prepare acknowledgement: %w", err)
+		}
+		defer stmt.Close()
 		for i, r := range batch {
 			t, ok := found[r.deliveryID]
 			if !ok {
@@ -227,15 +235,10 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 			if r.note != "" {
 				note = s.vault.Seal([]byte(r.note), "ack:"+r.deliveryID)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
-					acked_by = $5, acked_at = COALESCE(acked_at, $6), next_step_at = NULL WHERE id = $7`,
-				r.status, note, r.via, r.deliveryID, t.who, ts, t.recipient); err != nil {
+			if _, err := stmt.ExecContext(ctx, r.status, note, r.via, r.deliveryID, t.who, ts, t.recipient); err != nil {
 				return fmt.Errorf("record acknowledgement: %w", err)
 			}
 			recips = append(recips, t.recipient)
-			if t.channel != "" {
-				chans = append(chans, t.channel)
-			}
 		}
 		for start := 0; start < len(recips); start += 500 {
 			marks, args := inList(recips[start:min(start+500, len(recips))], 1)
@@ -248,12 +251,6 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL
 				WHERE state = 'queued' AND recipient_id IN (`+marks0+`)`, args0...); err != nil {
 				return fmt.Errorf("cancel pending deliveries: %w", err)
-			}
-		}
-		for start := 0; start < len(chans); start += 500 {
-			marks, args := inList(chans[start:min(start+500, len(chans))], 1)
-			if _, err := tx.ExecContext(ctx, `UPDATE channels SET last_ack_at = $1 WHERE id IN (`+marks+`)`, append([]any{ts}, args...)...); err != nil {
-				return fmt.Errorf("stamp channels: %w", err)
 			}
 		}
 		return nil

@@ -48,7 +48,7 @@ func (s *Service) RunDispatcher(ctx context.Context) error {
 		}
 		buf = d.drain(buf)
 		room := capacity - d.count() + len(buf)
-		due := len(buf) >= s.cfg.Batch || (time.Since(lastCycle) >= 20*time.Millisecond && (len(buf) > 0 || (more && room >= s.cfg.Batch/2)))
+		due := len(buf) >= 128 || (time.Since(lastCycle) >= 5*time.Millisecond && (len(buf) > 0 || (more && room >= s.cfg.Batch/4)))
 		if due {
 			lastCycle = time.Now()
 			want := 0

@@ -81,6 +81,14 @@ func TestDrill(t *testing.T) {
 			if _, err := en.svc.FinishIncident(ctx, en.sys, drill.ID); err != nil {
 				t.Fatal(err)
 			}
+			// Closing stamped the reached channel for the data-quality score.
+			person, err := en.dir.GetPerson(ctx, en.sys, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ch := person.Channels[0]; ch.LastDeliveryAt == nil || ch.LastAckAt == nil {
+				t.Fatalf("channel not stamped: %+v", ch)
+			}
 			tasks, err := en.svc.Tasks(ctx, en.sys, "open")
 			if err != nil {
 				t.Fatal(err)

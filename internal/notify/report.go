@@ -10,6 +10,7 @@ import (
 
 	"lifeline/internal/access"
 	"lifeline/internal/errs"
+	"lifeline/internal/store"
 )
 
 // Report is an incident's (or a drill's) notification report: how fast and how far
@@ -226,6 +227,9 @@ func (s *Service) FinishIncident(ctx context.Context, p *access.Principal, incid
 			WHERE state = 'queued' AND notification_id IN (SELECT id FROM notifications WHERE incident_id = $1)`, incidentID); err != nil {
 			return fmt.Errorf("cancel queued deliveries: %w", err)
 		}
+		if err := stampChannels(ctx, tx, incidentID); err != nil {
+			return err
+		}
 		var err error
 		if rep, err = buildReport(ctx, tx, incidentID); err != nil {
 			return err
@@ -256,4 +260,54 @@ func anyTime(v any) (time.Time, bool) {
 		return p, err == nil
 	}
 	return time.Time{}, false
+}
+
+// stampChannels records on each channel an incident reached when a message to it was
+// last delivered and last acknowledged (the data-quality score reads them). It runs when
+// the incident closes rather than per message, to keep scattered channel writes off the
+// hot path of a broadcast.
+func stampChannels(ctx context.Context, tx *sql.Tx, incidentID string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT d.channel_id, MAX(COALESCE(d.delivered_at, d.sent_at)), MAX(d.acknowledged_at)
+		FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+		WHERE n.incident_id = $1 AND d.channel_id IS NOT NULL AND d.sent_at IS NOT NULL GROUP BY d.channel_id`, incidentID)
+	if err != nil {
+		return fmt.Errorf("channels reached: %w", err)
+	}
+	type stamp struct {
+		id         string
+		sent, ackd any
+	}
+	var stamps []stamp
+	for rows.Next() {
+		var st stamp
+		if err := rows.Scan(&st.id, &st.sent, &st.ackd); err != nil {
+			rows.Close()
+			return err
+		}
+		stamps = append(stamps, st)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Typed by comparison with the columns (PostgreSQL cannot infer a bare "$2 IS NULL").
+	stmt, err := tx.PrepareContext(ctx, `UPDATE channels SET
+			last_delivery_at = CASE WHEN last_delivery_at IS NULL OR last_delivery_at < $1 THEN $1 ELSE last_delivery_at END,
+			last_ack_at = CASE WHEN last_ack_at IS NULL OR last_ack_at < $2 THEN COALESCE($2, last_ack_at) ELSE last_ack_at END
+		WHERE id = $3`)
+	if err != nil {
+		return fmt.Errorf("prepare channel stamps: %w", err)
+	}
+	defer stmt.Close()
+	for _, st := range stamps {
+		sent, _ := anyTime(st.sent)
+		var ackd any
+		if t, ok := anyTime(st.ackd); ok {
+			ackd = store.TS(t)
+		}
+		if _, err := stmt.ExecContext(ctx, store.TS(sent), ackd, st.id); err != nil {
+			return fmt.Errorf("stamp channel: %w", err)
+		}
+	}
+	return nil
 }

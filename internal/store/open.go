@@ -54,6 +54,9 @@ func openSQLite(ctx context.Context, dataDir string) (*DB, error) {
 	// The one writer keeps 16 MB of pages: a broadcast touches the same recent pages of
 	// the queue again and again. Readers keep SQLite's default 2 MB each.
 	wq.Add("_pragma", "cache_size(-16384)")
+	// Checkpoint the WAL every ~40 MB instead of every 4 MB: a burst of acknowledgements or
+	// deliveries rewrites the same pages many times, and each checkpoint copies them back.
+	wq.Add("_pragma", "wal_autocheckpoint(10000)")
 	write, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
