@@ -94,6 +94,13 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 		}
 		if loaded {
 			printf(stdio.Stdout, "loaded the demo organization (500 people)\n")
+			// A demo can notify at once: a log provider stands in for SMS (it records that it
+			// accepted each message and sends nothing).
+			if _, err := a.Notify.CreateProvider(ctx, cliPrincipal(), notify.ProviderInput{Kind: "log", Name: "演示短信（只记录，不发送）",
+				Config: []byte(`{"media":"sms"}`)}); err != nil {
+				ln.Close()
+				return fmt.Errorf("demo provider: %w", err)
+			}
 		}
 		if password != "" {
 			printf(stdio.Stdout, "log in as admin with password %s (shown once)\n", password)
