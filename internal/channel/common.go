@@ -25,6 +25,7 @@ var templateKeys = map[string][]string{
 	"incident": {"title", "level", "text", "url"},
 	"drill":    {"title", "level", "text", "url"},
 	"verify":   {"code", "url"},
+	"reminder": {"text"},
 }
 
 // checkTemplateKeys reports an error when name is not one of our templates or key is not

@@ -275,12 +275,12 @@ func (s *Service) insertNotification(ctx context.Context, tx *sql.Tx, p *access.
 	aud, _ := json.Marshal(n.Audience)
 	pol, _ := json.Marshal(n.Policy)
 	var by any
-	if p.UserID != "" {
+	if p != nil && p.UserID != "" {
 		by = p.UserID
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, incident_id, text, require_ack, drill, audience, policy, status, recipients,
 			created_by, creator, send_at, ack_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		n.ID, n.IncidentID, n.Text, n.RequireAck, n.Drill, string(aud), string(pol), n.Status, n.Recipients, by, n.Creator,
+		n.ID, nullIf(n.IncidentID), n.Text, n.RequireAck, n.Drill, string(aud), string(pol), n.Status, n.Recipients, by, n.Creator,
 		store.TS(n.SendAt), store.TS(n.AckUntil), store.TS(n.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert notification: %w", err)

@@ -213,10 +213,10 @@ func loadClaimed(ctx context.Context, tx *sql.Tx, ids []string) ([]claimed, erro
 		chunk := ids[start:min(start+500, len(ids))]
 		marks, args := inList(chunk, 0)
 		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.recipient_id, d.notification_id, COALESCE(d.channel_id, ''), d.media, d.target, d.attempts,
-				CASE WHEN r.acked_at IS NULL THEN 0 ELSE 1 END, n.status, n.text, n.drill, n.require_ack, i.title, i.level, c.sealed,
+				CASE WHEN r.acked_at IS NULL THEN 0 ELSE 1 END, n.status, n.text, n.drill, n.require_ack, COALESCE(i.title, ''), COALESCE(i.level, ''), c.sealed,
 				COALESCE(rp.name, '')
 			FROM deliveries d JOIN recipients r ON r.id = d.recipient_id JOIN notifications n ON n.id = d.notification_id
-			JOIN incidents i ON i.id = n.incident_id LEFT JOIN channels c ON c.id = d.channel_id
+			LEFT JOIN incidents i ON i.id = n.incident_id LEFT JOIN channels c ON c.id = d.channel_id
 			LEFT JOIN people rp ON rp.id = r.person_id AND d.target <> 'self'
 			WHERE d.id IN (`+marks+`)`, args...)
 		if err != nil {

@@ -78,10 +78,14 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return queued, err
+	}
+	reminded, err := s.RemindAlerts(ctx)
 	if queued > 0 {
 		s.wake()
 	}
-	return queued, err
+	return queued + reminded, err
 }
 
 // escalateOne queues the next rung of one recipient, or ends their escalation.

@@ -132,8 +132,12 @@ func (s *Service) message(j claimed, address string) channel.Message {
 	}
 	m := channel.Message{Key: j.id, To: address, Subject: truncate(j.title, 60), Text: text, Drill: j.drill, Template: "incident",
 		Params: map[string]string{"title": truncate(j.title, 20), "level": j.level, "text": truncate(text, 35)}}
-	if j.drill {
+	switch {
+	case j.drill:
 		m.Template = "drill"
+	case j.title == "": // a reminder, not an incident
+		m.Template, m.Subject = "reminder", "应急联络提醒 / Lifeline reminder"
+		m.Params = map[string]string{"text": truncate(text, 35)}
 	}
 	if j.requireAck {
 		m.AckURL = s.AckURL(j.id)

@@ -19,7 +19,7 @@ CREATE TABLE providers (
 
 CREATE TABLE notifications (
     id           TEXT PRIMARY KEY,
-    incident_id  TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+    incident_id  TEXT REFERENCES incidents(id) ON DELETE CASCADE, -- NULL: a reminder (review, remediation)
     text         TEXT NOT NULL,
     require_ack  BOOLEAN NOT NULL,
     drill        BOOLEAN NOT NULL,
@@ -119,3 +119,8 @@ CREATE TABLE remediation_tasks (
 CREATE INDEX remediation_tasks_owner ON remediation_tasks(owner_id, status);
 
 ALTER TABLE incidents ADD COLUMN report TEXT NOT NULL DEFAULT '';
+
+-- In-app alerts that are also sent over the person's channels (review reminders and
+-- escalations): stamped when handed to the notification pipeline.
+ALTER TABLE alerts ADD COLUMN notified_at TIMESTAMP;
+CREATE INDEX alerts_unnotified ON alerts(created_at) WHERE notified_at IS NULL;
