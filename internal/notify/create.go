@@ -299,8 +299,22 @@ func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notificati
 		escalateAt = store.TS(notBefore.Add(time.Duration(n.Policy.AfterMinutes) * time.Minute))
 	}
 	ts := store.TS(n.CreatedAt)
-	recs := make([][]any, 0, len(plans))
-	dels := make([][]any, 0, len(plans))
+	// Written in chunks as they are built: a 100,000-recipient audience never holds all
+	// its rows' arguments in memory at once.
+	const chunk = 500
+	recs := make([][]any, 0, chunk)
+	dels := make([][]any, 0, chunk)
+	flush := func() error {
+		if err := s.db.BulkInsert(ctx, tx, "recipients", []string{"id", "notification_id", "person_id", "contact_id", "roster_id", "department_id",
+			"backup_person_id", "step", "next_step_at", "created_at"}, recs); err != nil {
+			return err
+		}
+		if err := s.db.BulkInsert(ctx, tx, "deliveries", deliveryCols, dels); err != nil {
+			return err
+		}
+		recs, dels = recs[:0], dels[:0]
+		return nil
+	}
 	for _, pl := range plans {
 		rid := store.NewID()
 		next := escalateAt
@@ -317,12 +331,13 @@ func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notificati
 			dels = append(dels, []any{store.NewID(), n.ID, rid, 0, f.target, nullIf(f.personID), nullIf(f.contactID), f.channelID, f.media,
 				f.lookup, "queued", store.TS(notBefore), ts})
 		}
+		if len(recs) == chunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	if err := s.db.BulkInsert(ctx, tx, "recipients", []string{"id", "notification_id", "person_id", "contact_id", "roster_id", "department_id",
-		"backup_person_id", "step", "next_step_at", "created_at"}, recs); err != nil {
-		return err
-	}
-	return s.db.BulkInsert(ctx, tx, "deliveries", deliveryCols, dels)
+	return flush()
 }
 
 var deliveryCols = []string{"id", "notification_id", "recipient_id", "step", "target", "person_id", "contact_id", "channel_id", "media",
