@@ -31,13 +31,19 @@ func (s *Service) RunDispatcher(ctx context.Context) error {
 	d := &dispatcher{s: s, inflight: map[string]bool{}, results: make(chan outcome, 8*s.cfg.Batch)}
 	poll := time.NewTicker(200 * time.Millisecond)
 	defer poll.Stop()
-	renew := time.NewTicker(s.cfg.Lease / 3)
-	defer renew.Stop()
 	var buf []outcome
-	lastSweep, lastCycle := time.Time{}, time.Time{}
+	lastSweep, lastCycle, lastRenew := time.Time{}, time.Time{}, time.Now()
 	more := true // there may be ready deliveries to claim
 	capacity := 4 * s.cfg.Batch
 	for ctx.Err() == nil {
+		// Renew on time even while busy: a lease that lapsed on a delivery still in
+		// flight would let it be claimed and sent a second time (same id, but still).
+		if time.Since(lastRenew) >= s.cfg.Lease/3 {
+			lastRenew = time.Now()
+			if err := d.renew(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("renew delivery leases", "error", err.Error())
+			}
+		}
 		if time.Since(lastSweep) >= time.Second {
 			lastSweep = time.Now()
 			if n, err := s.Escalate(ctx); err != nil && ctx.Err() == nil {
@@ -79,10 +85,6 @@ func (s *Service) RunDispatcher(ctx context.Context) error {
 			buf = append(buf, o)
 		case <-poll.C:
 			more = true
-		case <-renew.C:
-			if err := d.renew(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("renew delivery leases", "error", err.Error())
-			}
 		}
 	}
 	// Let the sends in flight finish and record them.
