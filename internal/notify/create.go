@@ -160,7 +160,7 @@ func (s *Service) plan(ctx context.Context, tx *sql.Tx, p *access.Principal, a A
 			pids = append(pids, t.personID)
 		}
 	}
-	chans, err := channelsOf(ctx, tx, pids, cids)
+	chans, err := channelsOf(ctx, tx, s.db.Engine == store.Postgres, pids, cids)
 	if err != nil {
 		return nil, nil, err
 	}

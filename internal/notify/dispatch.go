@@ -205,15 +205,15 @@ func (s *Service) claim(ctx context.Context, tx *sql.Tx, n int) ([]claimed, erro
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return loadClaimed(ctx, tx, ids)
+	return loadClaimed(ctx, tx, s.db.Engine == store.Postgres, ids)
 }
 
 // loadClaimed reads what the sends of the claimed deliveries need.
-func loadClaimed(ctx context.Context, tx *sql.Tx, ids []string) ([]claimed, error) {
+func loadClaimed(ctx context.Context, tx *sql.Tx, pg bool, ids []string) ([]claimed, error) {
 	var out []claimed
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		marks, args := inList(chunk, 0)
+		marks, args := inList(pg, chunk, 0)
 		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.recipient_id, d.notification_id, COALESCE(d.channel_id, ''), d.media, d.target, d.attempts,
 				CASE WHEN r.acked_at IS NULL THEN 0 ELSE 1 END, n.status, n.text, n.drill, n.require_ack, COALESCE(i.title, ''), COALESCE(i.level, ''), c.sealed,
 				COALESCE(rp.name, '')
@@ -244,8 +244,13 @@ func loadClaimed(ctx context.Context, tx *sql.Tx, ids []string) ([]claimed, erro
 	return out, nil
 }
 
-// inList returns "$k+1, $k+2, …" and the ids as arguments.
-func inList(ids []string, k int) (string, []any) {
+// inList returns what goes between the parentheses of "col IN (…)" for ids, with
+// parameters numbered after k: on PostgreSQL one array parameter (one short statement
+// whatever the count, parsed and planned cheaply), on SQLite "$k+1, $k+2, …".
+func inList(pg bool, ids []string, k int) (string, []any) {
+	if pg {
+		return fmt.Sprintf("SELECT unnest($%d::text[])", k+1), []any{ids}
+	}
 	marks := make([]string, len(ids))
 	args := make([]any, len(ids))
 	for i, id := range ids {
@@ -270,7 +275,7 @@ func (d *dispatcher) renew(ctx context.Context) error {
 	until := store.TS(d.s.clock.Now().Add(d.s.cfg.Lease))
 	return d.s.db.InTx(ctx, func(tx *sql.Tx) error {
 		for start := 0; start < len(ids); start += 500 {
-			marks, args := inList(ids[start:min(start+500, len(ids))], 1)
+			marks, args := inList(d.s.db.Engine == store.Postgres, ids[start:min(start+500, len(ids))], 1)
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = $1 WHERE state = 'sending' AND id IN (`+marks+`)`,
 				append([]any{until}, args...)...); err != nil {
 				return fmt.Errorf("renew leases: %w", err)

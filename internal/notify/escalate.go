@@ -155,7 +155,7 @@ func (s *Service) ladderOf(ctx context.Context, tx *sql.Tx, d due, available map
 	if d.contactID != "" {
 		cids = append(cids, d.contactID)
 	}
-	chans, err := channelsOf(ctx, tx, pids, cids)
+	chans, err := channelsOf(ctx, tx, s.db.Engine == store.Postgres, pids, cids)
 	if err != nil {
 		return nil, err
 	}

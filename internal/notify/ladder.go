@@ -125,17 +125,17 @@ func ladder(self []chanRung, personID, contactID string, backup, manager []chanR
 
 // channelsOf loads the channels of people and contacts (keys "p:ID" and "c:ID") in
 // their preferred order, in chunks.
-func channelsOf(ctx context.Context, q store.Querier, personIDs, contactIDs []string) (map[string][]chanRow, error) {
+func channelsOf(ctx context.Context, q store.Querier, pg bool, personIDs, contactIDs []string) (map[string][]chanRow, error) {
 	out := map[string][]chanRow{}
 	load := func(col, prefix string, ids []string) error {
 		for start := 0; start < len(ids); start += 500 {
 			chunk := ids[start:min(start+500, len(ids))]
-			args := make([]any, len(chunk))
-			marks := make([]string, len(chunk))
-			for i, id := range chunk {
-				args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
+			list, args := inList(pg, chunk, 0)
+			if !pg {
+				// The only parameters: anonymous "?" spare SQLite its $N lookups.
+				list = strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
 			}
-			rows, err := q.QueryContext(ctx, `SELECT `+col+`, id, kind, lookup FROM channels WHERE `+col+` IN (`+strings.Join(marks, ",")+`)
+			rows, err := q.QueryContext(ctx, `SELECT `+col+`, id, kind, lookup FROM channels WHERE `+col+` IN (`+list+`)
 				ORDER BY `+col+`, position, id`, args...)
 			if err != nil {
 				return fmt.Errorf("load channels: %w", err)

@@ -40,7 +40,7 @@ func (s *Service) writeOutcomes(ctx context.Context, tx *sql.Tx, outs []outcome)
 	}
 	exec := func(tx *sql.Tx, q string, fixed []any, ids []string) error {
 		for start := 0; start < len(ids); start += 500 {
-			marks, args := inList(ids[start:min(start+500, len(ids))], len(fixed))
+			marks, args := inList(s.db.Engine == store.Postgres, ids[start:min(start+500, len(ids))], len(fixed))
 			if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, marks), append(append([]any{}, fixed...), args...)...); err != nil {
 				return fmt.Errorf("record outcomes: %w", err)
 			}

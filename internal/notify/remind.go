@@ -74,7 +74,7 @@ func (s *Service) RemindAlerts(ctx context.Context) (int, error) {
 
 // remind queues one reminder to a person over their first reachable channel.
 func (s *Service) remind(ctx context.Context, tx *sql.Tx, personID, text string, now time.Time, available map[string]bool) error {
-	chans, err := channelsOf(ctx, tx, []string{personID}, nil)
+	chans, err := channelsOf(ctx, tx, s.db.Engine == store.Postgres, []string{personID}, nil)
 	if err != nil {
 		return err
 	}
