@@ -197,9 +197,9 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 			ids = append(ids, r.deliveryID)
 		}
 		for start := 0; start < len(ids); start += 500 {
-			marks, args := inList(pg, ids[start:min(start+500, len(ids))], 1)
+			pred, args := inPred(pg, "d.id", ids[start:min(start+500, len(ids))], 1)
 			rows, err := tx.QueryContext(ctx, `SELECT d.id, d.recipient_id, d.target FROM deliveries d
-				JOIN notifications n ON n.id = d.notification_id WHERE n.ack_until > $1 AND d.id IN (`+marks+`)`, append([]any{ts}, args...)...)
+				JOIN notifications n ON n.id = d.notification_id WHERE n.ack_until > $1 AND `+pred, append([]any{ts}, args...)...)
 			if err != nil {
 				return fmt.Errorf("load acknowledged deliveries: %w", err)
 			}
@@ -242,15 +242,15 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 			recips = append(recips, t.recipient)
 		}
 		for start := 0; start < len(recips); start += 500 {
-			marks, args := inList(pg, recips[start:min(start+500, len(recips))], 1)
+			pred, args := inPred(pg, "recipient_id", recips[start:min(start+500, len(recips))], 1)
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'acknowledged', acknowledged_at = $1
-				WHERE state IN ('sent', 'delivered') AND recipient_id IN (`+marks+`)`, append([]any{ts}, args...)...); err != nil {
+				WHERE state IN ('sent', 'delivered') AND `+pred, append([]any{ts}, args...)...); err != nil {
 				return fmt.Errorf("acknowledge deliveries: %w", err)
 			}
 			// Nothing more is sent to someone who answered.
-			marks0, args0 := inList(pg, recips[start:min(start+500, len(recips))], 0)
+			pred0, args0 := inPred(pg, "recipient_id", recips[start:min(start+500, len(recips))], 0)
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL
-				WHERE state = 'queued' AND recipient_id IN (`+marks0+`)`, args0...); err != nil {
+				WHERE state = 'queued' AND `+pred0, args0...); err != nil {
 				return fmt.Errorf("cancel pending deliveries: %w", err)
 			}
 		}

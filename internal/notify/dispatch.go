@@ -213,14 +213,14 @@ func loadClaimed(ctx context.Context, tx *sql.Tx, pg bool, ids []string) ([]clai
 	var out []claimed
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		marks, args := inList(pg, chunk, 0)
+		pred, args := inPred(pg, "d.id", chunk, 0)
 		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.recipient_id, d.notification_id, COALESCE(d.channel_id, ''), d.media, d.target, d.attempts,
 				CASE WHEN r.acked_at IS NULL THEN 0 ELSE 1 END, n.status, n.text, n.drill, n.require_ack, COALESCE(i.title, ''), COALESCE(i.level, ''), c.sealed,
 				COALESCE(rp.name, '')
 			FROM deliveries d JOIN recipients r ON r.id = d.recipient_id JOIN notifications n ON n.id = d.notification_id
 			LEFT JOIN incidents i ON i.id = n.incident_id LEFT JOIN channels c ON c.id = d.channel_id
 			LEFT JOIN people rp ON rp.id = r.person_id AND d.target <> 'self'
-			WHERE d.id IN (`+marks+`)`, args...)
+			WHERE `+pred, args...)
 		if err != nil {
 			return nil, fmt.Errorf("load claimed deliveries: %w", err)
 		}
@@ -244,13 +244,19 @@ func loadClaimed(ctx context.Context, tx *sql.Tx, pg bool, ids []string) ([]clai
 	return out, nil
 }
 
-// inList returns what goes between the parentheses of "col IN (…)" for ids, with
-// parameters numbered after k: on PostgreSQL one array parameter (one short statement
-// whatever the count, parsed and planned cheaply), on SQLite "$k+1, $k+2, …".
-func inList(pg bool, ids []string, k int) (string, []any) {
+// inPred is the predicate "col is one of ids" with parameters numbered after k: on
+// PostgreSQL "col = ANY($k+1)" with one array parameter (one short statement whatever
+// the count, and index scans), on SQLite "col IN ($k+1, $k+2, …)".
+func inPred(pg bool, col string, ids []string, k int) (string, []any) {
 	if pg {
-		return fmt.Sprintf("SELECT unnest($%d::text[])", k+1), []any{ids}
+		return fmt.Sprintf("%s = ANY($%d::text[])", col, k+1), []any{ids}
 	}
+	marks, args := inList(ids, k)
+	return col + " IN (" + marks + ")", args
+}
+
+// inList returns "$k+1, $k+2, …" and the ids as arguments.
+func inList(ids []string, k int) (string, []any) {
 	marks := make([]string, len(ids))
 	args := make([]any, len(ids))
 	for i, id := range ids {
@@ -275,8 +281,8 @@ func (d *dispatcher) renew(ctx context.Context) error {
 	until := store.TS(d.s.clock.Now().Add(d.s.cfg.Lease))
 	return d.s.db.InTx(ctx, func(tx *sql.Tx) error {
 		for start := 0; start < len(ids); start += 500 {
-			marks, args := inList(d.s.db.Engine == store.Postgres, ids[start:min(start+500, len(ids))], 1)
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = $1 WHERE state = 'sending' AND id IN (`+marks+`)`,
+			pred, args := inPred(d.s.db.Engine == store.Postgres, "id", ids[start:min(start+500, len(ids))], 1)
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = $1 WHERE state = 'sending' AND `+pred,
 				append([]any{until}, args...)...); err != nil {
 				return fmt.Errorf("renew leases: %w", err)
 			}

@@ -130,12 +130,12 @@ func channelsOf(ctx context.Context, q store.Querier, pg bool, personIDs, contac
 	load := func(col, prefix string, ids []string) error {
 		for start := 0; start < len(ids); start += 500 {
 			chunk := ids[start:min(start+500, len(ids))]
-			list, args := inList(pg, chunk, 0)
+			pred, args := inPred(pg, col, chunk, 0)
 			if !pg {
 				// The only parameters: anonymous "?" spare SQLite its $N lookups.
-				list = strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+				pred = col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",") + ")"
 			}
-			rows, err := q.QueryContext(ctx, `SELECT `+col+`, id, kind, lookup FROM channels WHERE `+col+` IN (`+list+`)
+			rows, err := q.QueryContext(ctx, `SELECT `+col+`, id, kind, lookup FROM channels WHERE `+pred+`
 				ORDER BY `+col+`, position, id`, args...)
 			if err != nil {
 				return fmt.Errorf("load channels: %w", err)

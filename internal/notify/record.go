@@ -40,8 +40,8 @@ func (s *Service) writeOutcomes(ctx context.Context, tx *sql.Tx, outs []outcome)
 	}
 	exec := func(tx *sql.Tx, q string, fixed []any, ids []string) error {
 		for start := 0; start < len(ids); start += 500 {
-			marks, args := inList(s.db.Engine == store.Postgres, ids[start:min(start+500, len(ids))], len(fixed))
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, marks), append(append([]any{}, fixed...), args...)...); err != nil {
+			pred, args := inPred(s.db.Engine == store.Postgres, "id", ids[start:min(start+500, len(ids))], len(fixed))
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, pred), append(append([]any{}, fixed...), args...)...); err != nil {
 				return fmt.Errorf("record outcomes: %w", err)
 			}
 		}
@@ -50,22 +50,22 @@ func (s *Service) writeOutcomes(ctx context.Context, tx *sql.Tx, outs []outcome)
 	{
 		for prov, ids := range sent {
 			if err := exec(tx, `UPDATE deliveries SET state = 'sent', sent_at = $1, lease_until = NULL, provider_id = $2, error = ''
-				WHERE state = 'sending' AND id IN (%s)`, []any{now, nullIf(prov)}, ids); err != nil {
+				WHERE state = 'sending' AND %s`, []any{now, nullIf(prov)}, ids); err != nil {
 				return err
 			}
 		}
 		for k, ids := range failed {
 			if err := exec(tx, `UPDATE deliveries SET state = 'failed', failed_at = $1, lease_until = NULL, provider_id = $2, error = $3
-				WHERE state IN ('queued', 'sending') AND id IN (%s)`, []any{now, nullIf(k[0]), k[1]}, ids); err != nil {
+				WHERE state IN ('queued', 'sending') AND %s`, []any{now, nullIf(k[0]), k[1]}, ids); err != nil {
 				return err
 			}
 		}
-		if err := exec(tx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL WHERE state IN ('queued', 'sending') AND id IN (%s)`,
+		if err := exec(tx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL WHERE state IN ('queued', 'sending') AND %s`,
 			nil, cancelled); err != nil {
 			return err
 		}
 		// A failed rung moves the recipient to the next one at once.
-		if err := exec(tx, `UPDATE recipients SET next_step_at = $1 WHERE acked_at IS NULL AND id IN (%s)`, []any{now}, escalateNow); err != nil {
+		if err := exec(tx, `UPDATE recipients SET next_step_at = $1 WHERE acked_at IS NULL AND %s`, []any{now}, escalateNow); err != nil {
 			return err
 		}
 		for _, o := range individual {
