@@ -103,11 +103,10 @@ func Classify(err error) *Error {
 }
 
 // HTTPStatus classifies an HTTP answer that is not a success: 429 and 5xx are
-// temporary, 401/403 condemn the account, other 4xx the message.
+// temporary, 401/403 condemn the account, other 4xx the message. The body is kept
+// (shortened, digit runs masked) as the error's message.
 func HTTPStatus(status int, body string) *Error {
-	if len(body) > 300 {
-		body = body[:300]
-	}
+	body = scrub(body) // a gateway may echo the number it refused: never keep it
 	code := fmt.Sprintf("http_%d", status)
 	switch {
 	case status == http.StatusTooManyRequests || status >= 500:

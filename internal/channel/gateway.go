@@ -102,7 +102,7 @@ func (g *gateway) Send(ctx context.Context, m Message) (Result, error) {
 	req.Header.Set("X-Lifeline-Signature", Sign(g.secret, body))
 	resp, err := g.http.Do(req)
 	if err != nil {
-		return Result{}, Temporary("transport", err.Error(), 0)
+		return Result{}, Temporary("transport", scrub(err.Error()), 0)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
