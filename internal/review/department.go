@@ -215,26 +215,8 @@ func confirmDepartment(ctx context.Context, tx store.Querier, p *access.Principa
 	for _, it := range current {
 		byID[it.PersonID] = it
 	}
-	var v errs.Validation
-	v.Check(len(in.Decisions) > 0, "decisions", "at least one decision")
-	seen := map[string]bool{}
-	for i, d := range in.Decisions {
-		field := fmt.Sprintf("decisions[%d]", i)
-		it, ok := byID[d.PersonID]
-		switch {
-		case !ok:
-			v.Add(field+".person_id", "not a person of this department")
-		case seen[d.PersonID]:
-			v.Add(field+".person_id", "decided twice")
-		case it.Decision != "":
-			v.Add(field+".person_id", "already decided in this review")
-		}
-		seen[d.PersonID] = true
-		v.Check(d.MemberID == "", field+".member_id", "only in a roster review")
-		v.Check(d.Decision == Valid || d.Decision == Changed || d.Decision == Removed, field+".decision", "valid, changed or removed")
-		v.Check(len([]rune(strings.TrimSpace(d.Note))) <= 2000, field+".note", "at most 2000 characters")
-	}
-	if err := v.Err(); err != nil {
+	if err := checkDecisions(in, byID, decisionKey{field: "person_id", other: "member_id", notOurs: "not a person of this department",
+		otherOnly: "only in a roster review", of: func(d Decision) (string, string) { return d.PersonID, d.MemberID }}); err != nil {
 		return err
 	}
 	for _, d := range in.Decisions {

@@ -434,26 +434,8 @@ func confirmRoster(ctx context.Context, tx store.Querier, p *access.Principal, t
 	for _, it := range current {
 		byID[it.MemberID] = it
 	}
-	var v errs.Validation
-	v.Check(len(in.Decisions) > 0, "decisions", "at least one decision")
-	seen := map[string]bool{}
-	for i, d := range in.Decisions {
-		field := fmt.Sprintf("decisions[%d]", i)
-		it, ok := byID[d.MemberID]
-		switch {
-		case !ok:
-			v.Add(field+".member_id", "not a member of this roster")
-		case seen[d.MemberID]:
-			v.Add(field+".member_id", "decided twice")
-		case it.Decision != "":
-			v.Add(field+".member_id", "already decided in this review")
-		}
-		v.Check(d.PersonID == "", field+".person_id", "only in a department review")
-		seen[d.MemberID] = true
-		v.Check(d.Decision == Valid || d.Decision == Changed || d.Decision == Removed, field+".decision", "valid, changed or removed")
-		v.Check(len([]rune(strings.TrimSpace(d.Note))) <= 2000, field+".note", "at most 2000 characters")
-	}
-	if err := v.Err(); err != nil {
+	if err := checkDecisions(in, byID, decisionKey{field: "member_id", other: "person_id", notOurs: "not a member of this roster",
+		otherOnly: "only in a department review", of: func(d Decision) (string, string) { return d.MemberID, d.PersonID }}); err != nil {
 		return err
 	}
 	for _, d := range in.Decisions {
