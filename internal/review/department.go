@@ -52,24 +52,15 @@ func runDepartments(ctx context.Context, tx store.Querier, cal *workdays.Calenda
 	}
 	today := workdays.DateOf(now)
 	for _, d := range due {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM department_review_tasks WHERE department_id = $1 AND period = $2`, d.id, d.period).Scan(&n); err != nil {
-			return fmt.Errorf("find department review task: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
 		dueDate := cal.AddWorkdays(today, DueWorkdays)
-		id := store.NewID()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO department_review_tasks (id, department_id, period, due_date, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			id, d.id, d.period, dueDate.String(), StatusOpen, store.TS(now)); err != nil {
-			return fmt.Errorf("insert department review task: %w", err)
-		}
 		msg := fmt.Sprintf("请在 %s 前审核部门 %s 人员的联络信息（%s）/ Review the contact data of the people of %s (%s) by %s", dueDate, d.name, d.period, d.name, d.period, dueDate)
-		if err := alertUsers(ctx, tx, deptReviewerAccounts, d.id, "review_due", id, msg, now); err != nil {
+		opened, err := openPeriodTask(ctx, tx, departmentTasks, d.id, d.period, dueDate, msg, now)
+		if err != nil {
 			return err
 		}
-		res.Created++
+		if opened {
+			res.Created++
+		}
 	}
 	type open struct {
 		id, deptID, dept, period, due string

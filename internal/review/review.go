@@ -197,24 +197,15 @@ func (s *Service) Run(ctx context.Context) (RunResult, error) {
 			return err
 		}
 		for _, r := range due {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM review_tasks WHERE roster_id = $1 AND period = $2`, r.id, r.period).Scan(&n); err != nil {
-				return fmt.Errorf("find review task: %w", err)
-			}
-			if n > 0 {
-				continue
-			}
 			dueDate := cal.AddWorkdays(today, DueWorkdays)
-			id := store.NewID()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO review_tasks (id, roster_id, period, due_date, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				id, r.id, r.period, dueDate.String(), StatusOpen, store.TS(now)); err != nil {
-				return fmt.Errorf("insert review task: %w", err)
-			}
 			msg := fmt.Sprintf("请在 %s 前审核应急名单 %s（%s）/ Review roster %s (%s) by %s", dueDate, r.name, r.period, r.name, r.period, dueDate)
-			if err := alertUsers(ctx, tx, ownerAccounts, r.id, "review_due", id, msg, now); err != nil {
+			opened, err := openPeriodTask(ctx, tx, rosterTasks, r.id, r.period, dueDate, msg, now)
+			if err != nil {
 				return err
 			}
-			res.Created++
+			if opened {
+				res.Created++
+			}
 		}
 		// Departments and follow-ups: open, remind, escalate in the same way.
 		if err := runDepartments(ctx, tx, cal, now, &res); err != nil {
@@ -467,4 +458,33 @@ func confirmRoster(ctx context.Context, tx store.Querier, p *access.Principal, t
 		}
 	}
 	return nil
+}
+
+// taskTable names where one kind of periodic review task lives and who is told of it.
+type taskTable struct {
+	table, ownerCol string // e.g. review_tasks, roster_id
+	reviewers       string // the query of the accounts told of a new task (alertUsers)
+}
+
+var (
+	rosterTasks     = taskTable{table: "review_tasks", ownerCol: "roster_id", reviewers: ownerAccounts}
+	departmentTasks = taskTable{table: "department_review_tasks", ownerCol: "department_id", reviewers: deptReviewerAccounts}
+)
+
+// openPeriodTask opens the review task of one roster or department for a period unless
+// it exists, and tells its reviewers; it reports whether it opened one.
+func openPeriodTask(ctx context.Context, tx store.Querier, tt taskTable, ownerID, period string, due workdays.Date, msg string, now time.Time) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+tt.table+` WHERE `+tt.ownerCol+` = $1 AND period = $2`, ownerID, period).Scan(&n); err != nil {
+		return false, fmt.Errorf("find %s: %w", tt.table, err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	id := store.NewID()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+tt.table+` (id, `+tt.ownerCol+`, period, due_date, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, ownerID, period, due.String(), StatusOpen, store.TS(now)); err != nil {
+		return false, fmt.Errorf("insert into %s: %w", tt.table, err)
+	}
+	return true, alertUsers(ctx, tx, tt.reviewers, ownerID, "review_due", id, msg, now)
 }
