@@ -113,6 +113,9 @@ func run() error {
 	people := flag.Int("people", 100000, "people in the demo organization (all notified)")
 	conc := flag.Int("concurrency", 64, "requests in flight: the gateway provider's and the bare client's")
 	dbURL := flag.String("database-url", "", "PostgreSQL URL of an empty database (SQLite when empty)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of serve during the broadcast to this file")
+	profileFor := flag.Duration("profile-for", 20*time.Second, "how long the CPU profile runs")
+	profilePhase := flag.String("profile-phase", "broadcast", "what the CPU profile covers from its start: broadcast or acks")
 	flag.Parse()
 	root, _ := filepath.Abs(".")
 	tmp, err := os.MkdirTemp("", "lifeline-bench-")
@@ -129,6 +132,13 @@ func run() error {
 		return err
 	}
 	in := &blackbox.Instance{Bin: bin, DataDir: filepath.Join(tmp, "data"), DatabaseURL: *dbURL, Addr: addr}
+	debugAddr, err := blackbox.FreeAddr()
+	if err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		in.Env = append(in.Env, "LIFELINE_DEBUG_ADDR="+debugAddr)
+	}
 	engine := "sqlite"
 	if *dbURL != "" {
 		engine = "postgres"
@@ -162,6 +172,12 @@ func run() error {
 	}
 
 	// Lifeline: POST → every delivery recorded.
+	profiled := make(chan error, 1)
+	if *cpuProfile != "" && *profilePhase == "broadcast" {
+		go func() { profiled <- fetchProfile("http://"+debugAddr, *profileFor, *cpuProfile) }()
+	} else {
+		profiled <- nil
+	}
 	t0 := time.Now()
 	path, err := in.Broadcast(sink.URL(), secret, *conc, true)
 	if err != nil {
@@ -178,7 +194,8 @@ func run() error {
 	if err := blackbox.WaitFor(ctx, func() (bool, error) { return sink.Stats().Recipients >= reachable, nil }); err != nil {
 		return err
 	}
-	if err := blackbox.WaitFor(ctx, func() (bool, error) {
+	// Counting 100,000 recipients is work for the server: poll every 100 ms.
+	if err := blackbox.WaitEvery(ctx, 100*time.Millisecond, func() (bool, error) {
 		c, err := in.Counts(path)
 		return c.Sent == reachable, err
 	}); err != nil {
@@ -187,6 +204,9 @@ func run() error {
 	elapsed := time.Since(t0)
 	rate := float64(reachable) / elapsed.Seconds()
 	rss := in.PeakRSS()
+	if err := <-profiled; err != nil {
+		fmt.Fprintln(os.Stderr, "cpu profile:", err)
+	}
 
 	// The raw limit: a bare client posting as many signed messages to an identical sink.
 	raw, err := blackbox.NewSink(secret)
@@ -223,6 +243,13 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if *cpuProfile != "" && *profilePhase == "acks" {
+		go func() {
+			if err := fetchProfile("http://"+debugAddr, *profileFor, *cpuProfile); err != nil {
+				fmt.Fprintln(os.Stderr, "cpu profile:", err)
+			}
+		}()
+	}
 	ackRate, err := load(links, ackBody, *conc, "")
 	if err != nil {
 		return err
@@ -241,4 +268,25 @@ func run() error {
 	fmt.Printf("acks: %.0f/s durable; hello-world %.0f/s; ratio %.2f (%d acknowledged)\n", ackRate, helloRate, ackRate/helloRate, c.Acknowledged)
 	fmt.Printf("peak RSS of serve during the broadcast: %.0f MB\n", float64(rss)/(1<<20))
 	return nil
+}
+
+// fetchProfile saves a CPU profile of serve taken over d from its --debug-addr.
+func fetchProfile(base string, d time.Duration, file string) error {
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, int(d.Seconds())))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

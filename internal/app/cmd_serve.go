@@ -30,7 +30,7 @@ import (
 func cmdServe(ctx context.Context, args []string, env func(string) string, stdio IO) error {
 	var addr string
 	var withDemo, trustProxy, secureCookie, secondForAll bool
-	var publicURL string
+	var publicURL, debugAddr string
 	var lease time.Duration
 	var policy retention.Policy
 	defAddr := env("LIFELINE_ADDR")
@@ -50,6 +50,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 		if d, err := time.ParseDuration(env("LIFELINE_SEND_LEASE")); err == nil && d > 0 {
 			defLease = d
 		}
+		fs.StringVar(&debugAddr, "debug-addr", env("LIFELINE_DEBUG_ADDR"), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (off when empty)")
 		fs.DurationVar(&lease, "send-lease", defLease, "how long a delivery being sent is reserved; after a crash it is sent again (same id) once this passes")
 	})
 	if err != nil {
@@ -118,6 +119,14 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 	dispatched := make(chan struct{})
 	go func() { _ = a.Notify.RunDispatcher(dctx); close(dispatched) }()
 	go a.refreshKeys(ctx)
+	if debugAddr != "" {
+		stopDebug, err := serveProfiler(debugAddr)
+		if err != nil {
+			hs.Close()
+			return err
+		}
+		defer stopDebug()
+	}
 	a.Log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("engine", string(a.DB.Engine)), slog.String("version", Version))
 	printf(stdio.Stdout, "Lifeline is serving on http://%s/ (engine %s)\n", ln.Addr(), a.DB.Engine)
 	select {
@@ -151,6 +160,10 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 	river.AddWorker(workers, &retention.Worker{DB: a.DB, Policy: policy})
 	river.AddWorker(workers, &quality.RecheckWorker{Quality: a.Quality})
 	river.AddWorker(workers, &review.Worker{Reviews: review.New(a.DB, a.Clock)})
+	a.Notify = notify.New(notify.Deps{DB: a.DB, Vault: a.Vault, Clock: a.Clock, Rosters: a.Rosters, Log: a.Log},
+		notify.Config{PublicURL: a.Config.PublicURL, Lease: a.Config.SendLease, RequireSecondForAll: a.Config.SecondForAll})
+	// Delivery receipts are pulled where a provider can be asked and its push is missing.
+	river.AddWorker(workers, &notify.PullWorker{Notify: a.Notify})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 			return auth.PurgeArgs{}, nil
@@ -170,13 +183,12 @@ func (a *App) Build() (*server.Server, *jobs.Client, error) {
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return review.Args{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		notify.PullJob(),
 	}
 	jc, err := jobs.New(a.DB, jobs.Options{Workers: workers, Periodic: periodic, Logger: a.Log})
 	if err != nil {
 		return nil, nil, err
 	}
-	a.Notify = notify.New(notify.Deps{DB: a.DB, Vault: a.Vault, Clock: a.Clock, Rosters: a.Rosters, Log: a.Log},
-		notify.Config{PublicURL: a.Config.PublicURL, Lease: a.Config.SendLease, RequireSecondForAll: a.Config.SecondForAll})
 	renderer, err := web.New()
 	if err != nil {
 		return nil, nil, err

@@ -353,6 +353,12 @@ func (s *Sink) AckURLs() []string {
 
 // WaitFor polls cond every 20 ms until it holds or ctx ends.
 func WaitFor(ctx context.Context, cond func() (bool, error)) error {
+	return WaitEvery(ctx, 20*time.Millisecond, cond)
+}
+
+// WaitEvery polls cond every d until it holds or ctx ends (a long interval for a cond
+// that costs the server work, such as counting a large notification).
+func WaitEvery(ctx context.Context, d time.Duration, cond func() (bool, error)) error {
 	for {
 		ok, err := cond()
 		if err != nil {
@@ -364,7 +370,7 @@ func WaitFor(ctx context.Context, cond func() (bool, error)) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(d):
 		}
 	}
 }

@@ -217,41 +217,78 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 				return err
 			}
 		}
-		var recips []string
-		// One prepared statement for the group: parsing SQL is a large share of a
-		// single-row update's cost on SQLite.
-		stmt, err := tx.PrepareContext(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
-			acked_by = $5, acked_at = COALESCE(acked_at, $6), next_step_at = NULL WHERE id = $7`)
-		if err != nil {
-			return fmt.Errorf("prepare acknowledgement: %w", err)
+		// The latest answer of each recipient in the group wins, as it would one by one.
+		type answer struct {
+			recipient, status, via, deliveryID, who string
+			note                                    []byte
 		}
-		defer stmt.Close()
+		var answers []answer
+		index := map[string]int{}
 		for i, r := range batch {
 			t, ok := found[r.deliveryID]
 			if !ok {
 				results[i] = errs.E(errs.Gone, "this link has expired")
 				continue
 			}
-			var note any
+			a := answer{recipient: t.recipient, status: r.status, via: r.via, deliveryID: r.deliveryID, who: t.who}
 			if r.note != "" {
-				note = s.vault.Seal([]byte(r.note), "ack:"+r.deliveryID)
+				a.note = s.vault.Seal([]byte(r.note), "ack:"+r.deliveryID)
 			}
-			if _, err := stmt.ExecContext(ctx, r.status, note, r.via, r.deliveryID, t.who, ts, t.recipient); err != nil {
-				return fmt.Errorf("record acknowledgement: %w", err)
+			if k, seen := index[t.recipient]; seen {
+				answers[k] = a
+				continue
 			}
-			recips = append(recips, t.recipient)
+			index[t.recipient] = len(answers)
+			answers = append(answers, a)
+		}
+		if len(answers) == 0 {
+			return nil
+		}
+		recips := make([]string, len(answers))
+		for i, a := range answers {
+			recips[i] = a.recipient
+		}
+		if pg {
+			// One statement for the group: a round trip per answer would cost more than the update.
+			statuses, vias, dels, whos := make([]string, len(answers)), make([]string, len(answers)), make([]string, len(answers)), make([]string, len(answers))
+			notes := make([][]byte, len(answers))
+			for i, a := range answers {
+				statuses[i], vias[i], dels[i], whos[i], notes[i] = a.status, a.via, a.deliveryID, a.who, a.note
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE recipients r SET ack_status = v.status, ack_note = v.note, ack_via = v.via,
+					ack_delivery_id = v.delivery, acked_by = v.who, acked_at = COALESCE(r.acked_at, $1), next_step_at = NULL
+				FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[]) AS v(id, status, note, via, delivery, who)
+				WHERE r.id = v.id`, ts, recips, statuses, notes, vias, dels, whos); err != nil {
+				return fmt.Errorf("record acknowledgements: %w", err)
+			}
+		} else {
+			// One prepared statement for the group: parsing SQL is a large share of a
+			// single-row update's cost on SQLite.
+			stmt, err := tx.PrepareContext(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
+				acked_by = $5, acked_at = COALESCE(acked_at, $6), next_step_at = NULL WHERE id = $7`)
+			if err != nil {
+				return fmt.Errorf("prepare acknowledgement: %w", err)
+			}
+			defer stmt.Close()
+			for _, a := range answers {
+				var note any
+				if a.note != nil {
+					note = a.note
+				}
+				if _, err := stmt.ExecContext(ctx, a.status, note, a.via, a.deliveryID, a.who, ts, a.recipient); err != nil {
+					return fmt.Errorf("record acknowledgement: %w", err)
+				}
+			}
 		}
 		for start := 0; start < len(recips); start += 500 {
+			// What was sent is acknowledged; nothing more is sent to someone who answered.
 			pred, args := inPred(pg, "recipient_id", recips[start:min(start+500, len(recips))], 1)
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'acknowledged', acknowledged_at = $1
-				WHERE state IN ('sent', 'delivered') AND `+pred, append([]any{ts}, args...)...); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET
+					state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE 'acknowledged' END,
+					acknowledged_at = CASE WHEN state = 'queued' THEN acknowledged_at ELSE $1 END,
+					lease_until = CASE WHEN state = 'queued' THEN NULL ELSE lease_until END
+				WHERE state IN ('queued', 'sent', 'delivered') AND `+pred, append([]any{ts}, args...)...); err != nil {
 				return fmt.Errorf("acknowledge deliveries: %w", err)
-			}
-			// Nothing more is sent to someone who answered.
-			pred0, args0 := inPred(pg, "recipient_id", recips[start:min(start+500, len(recips))], 0)
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL
-				WHERE state = 'queued' AND `+pred0, args0...); err != nil {
-				return fmt.Errorf("cancel pending deliveries: %w", err)
 			}
 		}
 		return nil

@@ -254,7 +254,7 @@ func (s *Service) Create(ctx context.Context, p *access.Principal, incidentID st
 		if err := s.insertNotification(ctx, tx, p, n); err != nil {
 			return err
 		}
-		if err := s.insertRecipients(ctx, tx, n, plans); err != nil {
+		if err := s.writePlans(ctx, tx, n, plans); err != nil {
 			return err
 		}
 		summary := fmt.Sprintf("notification to %d recipients (%s)", n.Recipients, n.Status)
@@ -288,28 +288,45 @@ func (s *Service) insertNotification(ctx context.Context, tx *sql.Tx, p *access.
 	return nil
 }
 
-// insertRecipients writes the recipients and their first deliveries in bulk.
-func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notification, plans []planned) error {
-	notBefore := n.SendAt
-	if n.Status == "pending_approval" {
-		notBefore = farFuture
-	}
+// rowsAs says how recipients and their first deliveries are written.
+type rowsAs struct {
+	notBefore  time.Time // when the first deliveries may go; escalation counts from here
+	state      string    // of the first deliveries: queued, sending (leased now) or cancelled
+	leaseUntil time.Time // with sending: the lease
+}
+
+// firstDelivery is a first delivery as insertRecipients wrote it.
+type firstDelivery struct {
+	id, recipientID string
+	rung            *rung
+}
+
+// insertRecipients writes the recipients and their first deliveries in bulk and returns
+// the deliveries it wrote.
+func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notification, plans []planned, as rowsAs) ([]firstDelivery, error) {
 	var escalateAt any
-	if n.RequireAck {
-		escalateAt = store.TS(notBefore.Add(time.Duration(n.Policy.AfterMinutes) * time.Minute))
+	if n.RequireAck && as.state != "cancelled" {
+		escalateAt = store.TS(as.notBefore.Add(time.Duration(n.Policy.withDefaults().AfterMinutes) * time.Minute))
 	}
-	ts := store.TS(n.CreatedAt)
-	// Written in chunks as they are built: a 100,000-recipient audience never holds all
-	// its rows' arguments in memory at once.
+	var attempts int
+	var sendingAt, lease any
+	if as.state == "sending" {
+		attempts, sendingAt, lease = 1, store.TS(s.clock.Now()), store.TS(as.leaseUntil)
+	}
+	ts := store.TS(s.clock.Now())
+	nb := store.TS(as.notBefore)
+	// Written in chunks as they are built: a large audience never holds all its rows'
+	// arguments in memory at once.
 	const chunk = 500
 	recs := make([][]any, 0, chunk)
 	dels := make([][]any, 0, chunk)
+	out := make([]firstDelivery, 0, len(plans))
 	flush := func() error {
 		if err := s.db.BulkInsert(ctx, tx, "recipients", []string{"id", "notification_id", "person_id", "contact_id", "roster_id", "department_id",
 			"backup_person_id", "step", "next_step_at", "created_at"}, recs); err != nil {
 			return err
 		}
-		if err := s.db.BulkInsert(ctx, tx, "deliveries", deliveryCols, dels); err != nil {
+		if err := s.db.BulkInsert(ctx, tx, "deliveries", firstDeliveryCols, dels); err != nil {
 			return err
 		}
 		recs, dels = recs[:0], dels[:0]
@@ -318,30 +335,33 @@ func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notificati
 	for _, pl := range plans {
 		rid := store.NewID()
 		next := escalateAt
-		if pl.first == nil {
-			next = store.TS(notBefore) // nothing to send: try the backup and manager at once
-			if !n.RequireAck {
-				next = nil
-			}
+		if pl.first == nil && next != nil {
+			next = nb // nothing to send: try the backup and manager at once
 		}
 		recs = append(recs, []any{rid, n.ID, nullIf(pl.personID), nullIf(pl.contactID), nullIf(pl.rosterID), nullIf(pl.deptID),
 			nullIf(pl.backupID), 0, next, ts})
-		if pl.first != nil {
-			f := pl.first
-			dels = append(dels, []any{store.NewID(), n.ID, rid, 0, f.target, nullIf(f.personID), nullIf(f.contactID), f.channelID, f.media,
-				f.lookup, "queued", store.TS(notBefore), ts})
+		if f := pl.first; f != nil {
+			did := store.NewID()
+			dels = append(dels, []any{did, n.ID, rid, 0, f.target, nullIf(f.personID), nullIf(f.contactID), f.channelID, f.media,
+				f.lookup, as.state, nb, ts, attempts, sendingAt, lease})
+			out = append(out, firstDelivery{id: did, recipientID: rid, rung: f})
 		}
 		if len(recs) == chunk {
 			if err := flush(); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return flush()
+	return out, flush()
 }
 
-var deliveryCols = []string{"id", "notification_id", "recipient_id", "step", "target", "person_id", "contact_id", "channel_id", "media",
-	"address_index", "state", "not_before", "queued_at"}
+// deliveryCols are the columns of a queued delivery row; firstDeliveryCols add what a
+// delivery leased as it is written needs.
+var (
+	deliveryCols = []string{"id", "notification_id", "recipient_id", "step", "target", "person_id", "contact_id", "channel_id", "media",
+		"address_index", "state", "not_before", "queued_at"}
+	firstDeliveryCols = append(append([]string{}, deliveryCols...), "attempts", "sending_at", "lease_until")
+)
 
 func nullIf(s string) any {
 	if s == "" {

@@ -155,7 +155,12 @@ func (d *dispatcher) cycle(ctx context.Context, outs []outcome, want int) (int, 
 			return nil
 		}
 		var err error
-		jobs, err = s.claim(ctx, tx, want)
+		if jobs, err = s.claim(ctx, tx, want); err != nil || len(jobs) == want {
+			return err
+		}
+		// Then the recipients of large notifications not yet written as rows.
+		more, err := s.expand(ctx, tx, want-len(jobs))
+		jobs = append(jobs, more...)
 		return err
 	})
 	if err != nil {

@@ -59,6 +59,9 @@ func (s *Service) Approve(ctx context.Context, p *access.Principal, incidentID, 
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET not_before = $1 WHERE notification_id = $2 AND state = 'queued'`, ts, id); err != nil {
 			return fmt.Errorf("release deliveries: %w", err)
 		}
+		if err := releaseBatches(ctx, tx, id, now); err != nil {
+			return err
+		}
 		var next any
 		if n.RequireAck {
 			next = store.TS(now.Add(time.Duration(n.Policy.withDefaults().AfterMinutes) * time.Minute))
@@ -99,6 +102,9 @@ func (s *Service) Cancel(ctx context.Context, p *access.Principal, incidentID, i
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL WHERE notification_id = $1 AND state = 'queued'`, id); err != nil {
 			return fmt.Errorf("cancel deliveries: %w", err)
+		}
+		if err := s.expandRemaining(ctx, tx, "n.id = $1", id); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE recipients SET next_step_at = NULL WHERE notification_id = $1`, id); err != nil {
 			return fmt.Errorf("stop escalation: %w", err)

@@ -22,6 +22,7 @@ type Config struct {
 	PublicURL string        // the base of acknowledgement links, e.g. https://lifeline.example.com
 	Lease     time.Duration // how long a claimed delivery is reserved for its sender (default 10 s)
 	Batch     int           // deliveries claimed per query (default 500)
+	Inline    int           // largest audience written as rows at creation; larger ones as batches (default 1000)
 	AckTTL    time.Duration // how long acknowledgement links work (default 7 days)
 	// RequireSecondForAll makes an organization-wide send wait for a second responder.
 	RequireSecondForAll bool
@@ -60,6 +61,9 @@ type Deps struct {
 func New(d Deps, cfg Config) *Service {
 	if cfg.Lease <= 0 {
 		cfg.Lease = 10 * time.Second
+	}
+	if cfg.Inline <= 0 {
+		cfg.Inline = 1000
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 500

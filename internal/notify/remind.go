@@ -90,5 +90,6 @@ func (s *Service) remind(ctx context.Context, tx *sql.Tx, personID, text string,
 		c := rungs[0]
 		pl.first = &rung{target: "self", personID: personID, channelID: c.id, media: c.media, lookup: c.lookup}
 	}
-	return s.insertRecipients(ctx, tx, n, []planned{pl})
+	_, err = s.insertRecipients(ctx, tx, n, []planned{pl}, rowsAs{notBefore: now, state: "queued"})
+	return err
 }
