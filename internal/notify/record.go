@@ -18,11 +18,12 @@ func (s *Service) writeOutcomes(ctx context.Context, tx *sql.Tx, outs []outcome)
 	now := store.TS(s.clock.Now())
 	sent := map[string][]string{} // provider → delivery ids without a provider message id
 	failed := map[[2]string][]string{}
-	var cancelled, escalateNow []string
+	var cancelled, escalateNow, reached []string
 	var individual []outcome
 	for _, o := range outs {
 		switch o.kind {
 		case outSent:
+			reached = append(reached, o.recipientID)
 			if o.providerMsgID == "" {
 				sent[o.providerID] = append(sent[o.providerID], o.id)
 			} else {
@@ -62,6 +63,10 @@ func (s *Service) writeOutcomes(ctx context.Context, tx *sql.Tx, outs []outcome)
 		}
 		if err := exec(tx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL WHERE state IN ('queued', 'sending') AND %s`,
 			nil, cancelled); err != nil {
+			return err
+		}
+		// The first accepted message reaches the recipient (what the counts read).
+		if err := exec(tx, `UPDATE recipients SET reached_at = $1 WHERE reached_at IS NULL AND %s`, []any{now}, reached); err != nil {
 			return err
 		}
 		// A failed rung moves the recipient to the next one at once.
