@@ -107,6 +107,14 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 			printf(stdio.Stdout, "log in as admin with password %s (shown once)\n", password)
 		}
 	}
+	if debugAddr != "" {
+		stopDebug, err := serveProfiler(debugAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopDebug()
+	}
 	if err := jc.Start(ctx); err != nil {
 		ln.Close()
 		return fmt.Errorf("start job queue: %w", err)
@@ -119,14 +127,6 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdio
 	dispatched := make(chan struct{})
 	go func() { _ = a.Notify.RunDispatcher(dctx); close(dispatched) }()
 	go a.refreshKeys(ctx)
-	if debugAddr != "" {
-		stopDebug, err := serveProfiler(debugAddr)
-		if err != nil {
-			hs.Close()
-			return err
-		}
-		defer stopDebug()
-	}
 	a.Log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("engine", string(a.DB.Engine)), slog.String("version", Version))
 	printf(stdio.Stdout, "Lifeline is serving on http://%s/ (engine %s)\n", ln.Addr(), a.DB.Engine)
 	select {

@@ -91,14 +91,22 @@ type aliyun struct {
 }
 
 func newAliyunSMS(raw json.RawMessage, d Deps) (Sender, error) {
-	return newAliyun(raw, d, false)
+	s, err := newAliyun(raw, d, false)
+	if err != nil {
+		return nil, err
+	}
+	return &aliyunSMS{s}, nil
 }
 
 func newAliyunVoice(raw json.RawMessage, d Deps) (Sender, error) {
-	return newAliyun(raw, d, true)
+	s, err := newAliyun(raw, d, true)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-func newAliyun(raw json.RawMessage, d Deps, voice bool) (Sender, error) {
+func newAliyun(raw json.RawMessage, d Deps, voice bool) (*aliyun, error) {
 	var c AliyunConfig
 	if err := decodeConfig(raw, &c); err != nil {
 		return nil, err
@@ -235,37 +243,7 @@ func (a *aliyun) Send(ctx context.Context, m Message) (Result, error) {
 		}
 	}
 
-	// RPC-style APIs take their parameters in the query ("in": "query" in the OpenAPI
-	// metadata); the body stays empty and is hashed as such.
-	query := acs3Query(params)
-	u := *a.base
-	u.Path += "/"
-	u.RawQuery = query
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), nil)
-	if err != nil {
-		return Result{}, Permanent(ScopeProvider, "config", scrub(err.Error()))
-	}
-	nonce, err := aliyunNonce()
-	if err != nil {
-		return Result{}, Temporary("nonce", err.Error(), 0)
-	}
-	headers := map[string]string{
-		"host":                  u.Host,
-		"x-acs-action":          a.action,
-		"x-acs-version":         a.version,
-		"x-acs-date":            a.now().UTC().Format(aliyunDateLayout),
-		"x-acs-signature-nonce": nonce,
-		"x-acs-content-sha256":  hexSHA256(nil),
-	}
-	for k, v := range headers {
-		if k != "host" {
-			req.Header.Set(k, v)
-		}
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", acs3Authorization(http.MethodPost, "/", query, headers, hexSHA256(nil), a.keyID, a.secret))
-
-	status, hdr, body, err := do(a.http, req)
+	status, hdr, body, err := a.request(ctx, a.action, a.version, params)
 	if err != nil {
 		return Result{}, err
 	}
@@ -292,6 +270,40 @@ func (a *aliyun) Send(ctx context.Context, m Message) (Result, error) {
 		e.RetryAfter = retryAfter(hdr)
 	}
 	return Result{}, e
+}
+
+// request signs (ACS3-HMAC-SHA256) and sends one RPC call and returns the answer.
+// RPC-style APIs take their parameters in the query ("in": "query" in the OpenAPI
+// metadata); the body stays empty and is hashed as such.
+func (a *aliyun) request(ctx context.Context, action, version string, params map[string]string) (int, http.Header, []byte, error) {
+	query := acs3Query(params)
+	u := *a.base
+	u.Path += "/"
+	u.RawQuery = query
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), nil)
+	if err != nil {
+		return 0, nil, nil, Permanent(ScopeProvider, "config", scrub(err.Error()))
+	}
+	nonce, err := aliyunNonce()
+	if err != nil {
+		return 0, nil, nil, Temporary("nonce", err.Error(), 0)
+	}
+	headers := map[string]string{
+		"host":                  u.Host,
+		"x-acs-action":          action,
+		"x-acs-version":         version,
+		"x-acs-date":            a.now().UTC().Format(aliyunDateLayout),
+		"x-acs-signature-nonce": nonce,
+		"x-acs-content-sha256":  hexSHA256(nil),
+	}
+	for k, v := range headers {
+		if k != "host" {
+			req.Header.Set(k, v)
+		}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", acs3Authorization(http.MethodPost, "/", query, headers, hexSHA256(nil), a.keyID, a.secret))
+	return do(a.http, req)
 }
 
 // AliyunError classifies an Aliyun error code. Business errors (isv.*) come with HTTP

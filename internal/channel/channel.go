@@ -24,6 +24,13 @@ const (
 	MediaDingTalk = "dingtalk" // a DingTalk userid (work notice) or a group robot
 	MediaFeishu   = "feishu"   // a Feishu open_id (app bot) or a group bot
 	MediaWebhook  = "webhook"  // an organization's own HTTPS endpoint
+
+	// MediaFeishuUrgent is a Feishu message escalated with 加急 (a buzz in the client, or
+	// by SMS or phone): the rung after a plain Feishu message that went unanswered.
+	MediaFeishuUrgent = "feishu_urgent"
+	// MediaDingTalkDing is a DingTalk DING (in the app, by SMS or by phone): the rung
+	// after a plain DingTalk message that went unanswered.
+	MediaDingTalkDing = "dingtalk_ding"
 )
 
 // Message is one delivery as a provider sends it. It lives only in memory while it is
@@ -137,7 +144,8 @@ type Kind struct {
 	New func(cfg json.RawMessage, d Deps) (Sender, error)
 	// Callback parses a push from the provider (delivery receipts, replies) and returns
 	// the events and the exact answer the provider expects. Nil when it pushes nothing.
-	// It verifies the request's signature where the provider signs (Twilio).
+	// It verifies the request's signature where the provider signs (Twilio, WeCom,
+	// DingTalk, Feishu) and returns an error wrapping ErrSignature when it does not verify.
 	Callback func(cfg json.RawMessage, r *http.Request, body []byte) ([]Event, Answer, error)
 }
 
@@ -146,7 +154,9 @@ type Event struct {
 	Key               string    // our idempotency key where the provider echoes it (OutId, ext)
 	ProviderMessageID string    // the provider's id (BizId, MessageSid, sid)
 	Status            string    // EventDelivered, EventFailed or EventReply
-	From              string    // replies: the sender's address (E.164)
+	From              string    // replies: the sender's address: E.164, or a platform user id (FromKind)
+	FromKind          string    // replies over IM: MediaWeCom, MediaDingTalk or MediaFeishu; empty for a phone number
+	FromAlt           []string  // replies over IM: other ids of the same sender (Feishu user_id, union_id)
 	Text              string    // replies: what they wrote
 	Error             string    // failures: the provider's code and message
 	At                time.Time // when it happened, per the provider (zero: now)

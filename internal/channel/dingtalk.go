@@ -38,6 +38,8 @@ var DingTalkWorkNotice = register(Kind{
 	// identical content sent to the same user twice in one day).
 	PerAddress: []Limit{{N: 500, Per: 24 * time.Hour}},
 	New:        newDingTalkWorkNotice,
+	// The app's robot (HTTP 模式) pushes what users write to it: replies acknowledge.
+	Callback: dingtalkRobotCallback,
 })
 
 // DingTalkRobotConfig configures a dingtalk_robot provider.
@@ -161,8 +163,14 @@ func newDingTalkWorkNotice(cfg json.RawMessage, d Deps) (Sender, error) {
 // base64(HMAC-SHA256(key = secret, message = timestamp + "\n" + secret)), before URL
 // encoding.
 func DingTalkSign(secret string, timestampMS int64) string {
+	return dingtalkSign(secret, strconv.FormatInt(timestampMS, 10))
+}
+
+// dingtalkSign signs a timestamp as given: robot pushes are verified over the header's
+// exact text.
+func dingtalkSign(secret, timestamp string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(strconv.FormatInt(timestampMS, 10) + "\n" + secret))
+	mac.Write([]byte(timestamp + "\n" + secret))
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 

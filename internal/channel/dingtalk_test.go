@@ -48,6 +48,9 @@ type dingtalkFake struct {
 	expireOn func(tok string) int // errcode answering a valid token (0: accept)
 	notices  []map[string]any
 	onNotice func(n int) map[string]any
+	dings    []map[string]any
+	dingHdr  []string                          // the x-acs-dingtalk-access-token of each DING
+	onDing   func(n int) (int, map[string]any) // nil: {"openDingId": …}
 	srv      *httptest.Server
 }
 
@@ -137,6 +140,39 @@ func (f *dingtalkFake) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		answer(map[string]any{"errcode": 0, "task_id": 256271667526, "request_id": "4jzllmte0wau"})
+	case "/v1.0/oauth2/accessToken":
+		var c map[string]string
+		json.Unmarshal(body, &c)
+		if r.Method != http.MethodPost || c["appKey"] != dingtalkTestKey || c["appSecret"] != dingtalkTestAppSec {
+			w.WriteHeader(http.StatusBadRequest)
+			answer(map[string]any{"code": "invalidClientSecret", "message": "应用凭证不合法", "requestid": "r1"})
+			return
+		}
+		f.issued++
+		tok := fmt.Sprintf("v1tok-%d", f.issued)
+		f.valid[tok] = true
+		answer(map[string]any{"accessToken": tok, "expireIn": 7200})
+	case "/v1.0/robot/ding/send":
+		tok := r.Header.Get("X-Acs-Dingtalk-Access-Token")
+		if !f.valid[tok] || (f.expireOn != nil && f.expireOn(tok) != 0) {
+			delete(f.valid, tok)
+			w.WriteHeader(http.StatusUnauthorized)
+			answer(map[string]any{"code": "InvalidAuthentication", "message": "不合法的access_token", "requestid": "r2"})
+			return
+		}
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			f.t.Errorf("ding body is not JSON: %v", err)
+		}
+		f.dings = append(f.dings, m)
+		f.dingHdr = append(f.dingHdr, tok)
+		if f.onDing != nil {
+			status, v := f.onDing(len(f.dings))
+			w.WriteHeader(status)
+			answer(v)
+			return
+		}
+		answer(map[string]any{"openDingId": fmt.Sprintf("ding-%d", len(f.dings))})
 	default:
 		w.WriteHeader(http.StatusNotFound)
 	}

@@ -48,6 +48,7 @@ var FeishuApp = register(Kind{
 	Account:    []Limit{{N: 1000, Per: time.Minute}, {N: 50, Per: time.Second}},
 	PerAddress: []Limit{{N: 5, Per: time.Second}},
 	New:        newFeishuApp,
+	Callback:   feishuEventCallback,
 })
 
 // FeishuBotConfig configures a feishu_bot provider.
@@ -62,6 +63,12 @@ type FeishuAppConfig struct {
 	BaseURL   string `json:"base_url,omitempty"` // default FeishuBaseURL
 	AppID     string `json:"app_id"`
 	AppSecret string `json:"app_secret"`
+	// EncryptKey and VerificationToken are the app's event subscription (事件订阅)
+	// settings. With them, a user's reply to the bot ("1", "2", "收到", event
+	// im.message.receive_v1) acknowledges like an SMS reply. The Encrypt Key encrypts
+	// and signs the pushes and is recommended; the token alone only identifies them.
+	EncryptKey        string `json:"encrypt_key,omitempty"`
+	VerificationToken string `json:"verification_token,omitempty"`
 }
 
 // feishuAnswer is the union of Feishu's answers.
@@ -139,6 +146,11 @@ func newFeishuApp(cfg json.RawMessage, d Deps) (Sender, error) {
 	if err := decodeConfig(cfg, &c); err != nil {
 		return nil, err
 	}
+	return newFeishuAppSender(c, d)
+}
+
+// newFeishuAppSender validates an app configuration and returns its sender.
+func newFeishuAppSender(c FeishuAppConfig, d Deps) (*FeishuAppSender, error) {
 	base, err := imBaseURL(c.BaseURL, FeishuBaseURL)
 	if err != nil {
 		return nil, err
@@ -148,6 +160,12 @@ func newFeishuApp(cfg json.RawMessage, d Deps) (Sender, error) {
 	}
 	if !wecomPlain(c.AppSecret) {
 		return nil, fmt.Errorf("app_secret: the app's App Secret is required")
+	}
+	if c.EncryptKey != "" && !wecomPlain(c.EncryptKey) {
+		return nil, fmt.Errorf("encrypt_key: the event subscription's Encrypt Key, without spaces")
+	}
+	if c.VerificationToken != "" && !wecomPlain(c.VerificationToken) {
+		return nil, fmt.Errorf("verification_token: the event subscription's Verification Token, without spaces")
 	}
 	client, now := imDeps(d)
 	return &FeishuAppSender{base: base, appID: c.AppID, secret: c.AppSecret, http: client, token: newIMToken(now)}, nil

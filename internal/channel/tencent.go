@@ -157,22 +157,7 @@ func (t *tencent) Send(ctx context.Context, m Message) (Result, error) {
 	if err != nil {
 		return Result{}, Permanent(ScopeMessage, "encode", err.Error())
 	}
-	u := *t.base
-	u.Path += "/"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return Result{}, Permanent(ScopeProvider, "config", scrub(err.Error()))
-	}
-	ts := t.now().Unix()
-	req.Header.Set("Content-Type", tencentJSON)
-	req.Header.Set("X-TC-Action", "SendSms")
-	req.Header.Set("X-TC-Version", tencentSMSVersion)
-	req.Header.Set("X-TC-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("X-TC-Region", t.cfg.Region)
-	req.Header.Set("Authorization", tc3Authorization(t.cfg.SecretID, t.cfg.SecretKey, tencentService, ts,
-		map[string]string{"content-type": tencentJSON, "host": u.Host, "x-tc-action": "SendSms"}, body))
-
-	status, hdr, rb, err := do(t.http, req)
+	status, hdr, rb, err := t.request(ctx, "SendSms", body)
 	if err != nil {
 		return Result{}, err
 	}
@@ -198,6 +183,26 @@ func (t *tencent) Send(ctx context.Context, m Message) (Result, error) {
 		return Result{}, TencentError(st.Code, st.Message)
 	}
 	return Result{ProviderMessageID: st.SerialNo}, nil
+}
+
+// request signs (TC3-HMAC-SHA256) and sends one API call with a JSON body and returns
+// the answer.
+func (t *tencent) request(ctx context.Context, action string, body []byte) (int, http.Header, []byte, error) {
+	u := *t.base
+	u.Path += "/"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, nil, Permanent(ScopeProvider, "config", scrub(err.Error()))
+	}
+	ts := t.now().Unix()
+	req.Header.Set("Content-Type", tencentJSON)
+	req.Header.Set("X-TC-Action", action)
+	req.Header.Set("X-TC-Version", tencentSMSVersion)
+	req.Header.Set("X-TC-Timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("X-TC-Region", t.cfg.Region)
+	req.Header.Set("Authorization", tc3Authorization(t.cfg.SecretID, t.cfg.SecretKey, tencentService, ts,
+		map[string]string{"content-type": tencentJSON, "host": u.Host, "x-tc-action": action}, body))
+	return do(t.http, req)
 }
 
 // TencentError classifies a Tencent Cloud error code (Response.Error.Code or a

@@ -49,10 +49,12 @@ type tencentFake struct {
 	secretKey string
 	region    string
 	reply     func(b tencentBody) string
+	pull      func(raw []byte) string // answers PullSmsSendStatus (nil: that action is refused)
 	status    int
 
 	mu       sync.Mutex
 	bodies   []tencentBody
+	pulls    int
 	rejected []string
 }
 
@@ -69,6 +71,13 @@ func (f *tencentFake) serve(w http.ResponseWriter, r *http.Request) {
 		f.rejected = append(f.rejected, reason)
 		f.mu.Unlock()
 		fmt.Fprintf(w, `{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"The provided credentials could not be validated (%s)."},"RequestId":"r1"}}`, reason)
+		return
+	}
+	if r.Header.Get("X-TC-Action") == "PullSmsSendStatus" {
+		f.mu.Lock()
+		f.pulls++
+		f.mu.Unlock()
+		io.WriteString(w, f.pull(raw))
 		return
 	}
 	var b tencentBody
@@ -91,7 +100,8 @@ func (f *tencentFake) verify(r *http.Request, payload []byte) string {
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		return "method or path"
 	}
-	if r.Header.Get("X-TC-Action") != "SendSms" || r.Header.Get("X-TC-Version") != "2021-01-11" || r.Header.Get("X-TC-Region") != f.region {
+	action := r.Header.Get("X-TC-Action")
+	if (action != "SendSms" && (action != "PullSmsSendStatus" || f.pull == nil)) || r.Header.Get("X-TC-Version") != "2021-01-11" || r.Header.Get("X-TC-Region") != f.region {
 		return "action, version or region"
 	}
 	ts, err := strconv.ParseInt(r.Header.Get("X-TC-Timestamp"), 10, 64)

@@ -28,6 +28,7 @@ var WeComApp = register(Kind{
 	Name: "wecom_app", Media: MediaWeCom, Concurrency: 16,
 	PerAddress: []Limit{{N: 30, Per: time.Minute}, {N: 1000, Per: time.Hour}},
 	New:        newWeComApp,
+	Callback:   wecomAppCallback,
 })
 
 // WeComRobot posts to a WeCom group robot (webhook key); at most 20 messages a minute.
@@ -43,6 +44,11 @@ type WeComAppConfig struct {
 	CorpID     string `json:"corp_id"`
 	CorpSecret string `json:"corp_secret"` // the app's Secret
 	AgentID    int64  `json:"agent_id"`
+	// CallbackToken and EncodingAESKey are the app's 接收消息 (API 接收) settings: the
+	// Token that signs WeCom's pushes and the 43-character key that encrypts them. With
+	// them, a member's reply to the app ("1", "2", "收到") acknowledges like an SMS reply.
+	CallbackToken  string `json:"callback_token,omitempty"`
+	EncodingAESKey string `json:"encoding_aes_key,omitempty"`
 }
 
 // WeComRobotConfig configures a wecom_robot provider.
@@ -117,6 +123,9 @@ func newWeComApp(cfg json.RawMessage, d Deps) (Sender, error) {
 	}
 	if c.AgentID <= 0 {
 		return nil, fmt.Errorf("agent_id: the app's AgentId (a positive number) is required")
+	}
+	if err := validateWeComCallback(c); err != nil {
+		return nil, err
 	}
 	client, now := imDeps(d)
 	return &wecomApp{base: base, corpID: c.CorpID, secret: c.CorpSecret, agent: c.AgentID, http: client, token: newIMToken(now)}, nil

@@ -80,7 +80,7 @@ func (s *Service) validate(p *access.Principal, in *Input) (Policy, error) {
 		v.Check(pol.AfterMinutes >= 0 && pol.AfterMinutes <= 24*60, "escalation.after_minutes", "0 to 1440")
 		v.Check(pol.MaxSteps >= 0 && pol.MaxSteps <= 20, "escalation.max_steps", "0 to 20")
 		for i, m := range pol.Media {
-			v.Check(validMedia(m), fmt.Sprintf("escalation.media[%d]", i), "sms, voice, email, wecom, dingtalk or feishu")
+			v.Check(validMedia(m), fmt.Sprintf("escalation.media[%d]", i), "sms, voice, email, wecom, dingtalk, dingtalk_ding, feishu or feishu_urgent")
 		}
 	}
 	now := s.clock.Now()
@@ -91,7 +91,7 @@ func (s *Service) validate(p *access.Principal, in *Input) (Policy, error) {
 }
 
 func validMedia(m string) bool {
-	for _, k := range []string{"sms", "voice", "email", "wecom", "dingtalk", "feishu"} {
+	for _, k := range []string{"sms", "voice", "email", "wecom", "dingtalk", "dingtalk_ding", "feishu", "feishu_urgent"} {
 		if m == k {
 			return true
 		}

@@ -39,7 +39,8 @@ func (p Policy) withDefaults() Policy {
 }
 
 // mediaFor lists what a channel kind can carry, in the order tried: a mobile gets an
-// SMS first and a call when that goes unanswered.
+// SMS first and a call when that goes unanswered; a Feishu or DingTalk account gets a
+// plain message first, then the same escalated (Feishu 加急, a DingTalk DING).
 func mediaFor(kind string) []string {
 	switch kind {
 	case directory.KindMobile:
@@ -51,11 +52,19 @@ func mediaFor(kind string) []string {
 	case directory.KindWeCom:
 		return []string{channel.MediaWeCom}
 	case directory.KindDingTalk:
-		return []string{channel.MediaDingTalk}
+		return []string{channel.MediaDingTalk, channel.MediaDingTalkDing}
 	case directory.KindFeishu:
-		return []string{channel.MediaFeishu}
+		return []string{channel.MediaFeishu, channel.MediaFeishuUrgent}
 	}
 	return nil
+}
+
+// escalatedMedia are the media that escalate a plain message on the same account: a
+// policy that lists the plain medium gets them right after it, unless it lists them
+// itself.
+var escalatedMedia = map[string]string{
+	channel.MediaFeishu:   channel.MediaFeishuUrgent,
+	channel.MediaDingTalk: channel.MediaDingTalkDing,
 }
 
 // chanRow is a channel as the ladder needs it (no value: that is opened at send time).
@@ -82,11 +91,22 @@ func selfRungs(chans []chanRow, available map[string]bool, pol Policy) []chanRun
 		}
 	}
 	if len(pol.Media) > 0 {
+		listed := map[string]bool{}
+		for _, m := range pol.Media {
+			listed[m] = true
+		}
 		var ordered []chanRung
 		for _, m := range pol.Media {
 			for _, r := range out {
 				if r.media == m {
 					ordered = append(ordered, r)
+				}
+			}
+			if e := escalatedMedia[m]; e != "" && !listed[e] {
+				for _, r := range out {
+					if r.media == e {
+						ordered = append(ordered, r)
+					}
 				}
 			}
 		}

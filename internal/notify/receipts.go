@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -32,7 +33,9 @@ func (s *Service) CallbackURL(providerID string) string {
 
 // HandleCallback parses a provider's push and applies its events idempotently: a
 // receipt moves a delivery to delivered or failed once; a reply ("1", "2", "收到" …)
-// acknowledges the latest notification sent to that number.
+// acknowledges the latest notification sent to that number, or over IM (WeCom,
+// DingTalk, Feishu) to that account's owner. A push whose signature does not verify is
+// refused (Forbidden) and changes nothing.
 func (s *Service) HandleCallback(ctx context.Context, providerID, secret string, r *http.Request, body []byte) (channel.Answer, error) {
 	if !hmac.Equal([]byte(secret), []byte(s.callbackSecret(providerID))) {
 		return channel.Answer{}, errs.E(errs.NotFound, "not found")
@@ -55,6 +58,9 @@ func (s *Service) HandleCallback(ctx context.Context, providerID, secret string,
 		return channel.Answer{}, fmt.Errorf("open provider: %w", err)
 	}
 	events, ans, err := k.Callback(cfg, r, body)
+	if errors.Is(err, channel.ErrSignature) {
+		return channel.Answer{}, errs.Wrap(errs.Forbidden, err, "the callback signature does not verify")
+	}
 	if err != nil {
 		return channel.Answer{}, errs.Wrap(errs.Invalid, err, "the callback could not be read")
 	}
@@ -86,14 +92,22 @@ func (s *Service) ApplyEvents(ctx context.Context, providerID string, events []c
 			if status == "" || ev.From == "" {
 				continue
 			}
-			did, err := s.latestDeliveryTo(ctx, ev.From)
+			var did string
+			var err error
+			via := "sms"
+			if ev.FromKind == "" {
+				did, err = s.latestDeliveryTo(ctx, ev.From)
+			} else {
+				did, err = s.imReplyDelivery(ctx, ev)
+				via = "im"
+			}
 			if err != nil {
 				if errs.KindOf(err) == errs.NotFound {
 					continue // a reply to nothing we sent recently
 				}
 				return err
 			}
-			if err := s.acks.submit(ctx, ackReq{deliveryID: did, status: status, via: "sms"}); err != nil && errs.KindOf(err) != errs.Gone {
+			if err := s.acks.submit(ctx, ackReq{deliveryID: did, status: status, via: via}); err != nil && errs.KindOf(err) != errs.Gone {
 				return err
 			}
 		}
@@ -123,7 +137,11 @@ func (s *Service) applyReceipt(ctx context.Context, providerID string, ev channe
 				return nil
 			}
 			if err == nil && rid.Valid {
-				_, err = tx.ExecContext(ctx, `UPDATE recipients SET next_step_at = $1 WHERE id = $2 AND acked_at IS NULL`, at, rid.String)
+				// Not reached after all, unless another message of theirs was accepted.
+				_, err = tx.ExecContext(ctx, `UPDATE recipients SET next_step_at = CASE WHEN acked_at IS NULL THEN $1 ELSE next_step_at END,
+					reached_at = CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.recipient_id = recipients.id
+						AND d.state IN ('sent', 'delivered', 'acknowledged')) THEN reached_at END
+					WHERE id = $2`, at, rid.String)
 			}
 		}
 		if err != nil {
@@ -142,6 +160,90 @@ func (s *Service) latestDeliveryTo(ctx context.Context, e164 string) (string, er
 		ORDER BY d.sent_at DESC LIMIT 1`, directory.PhoneLookup(s.vault, e164), store.TS(s.clock.Now())).Scan(&id)
 	if err == sql.ErrNoRows {
 		return "", errs.E(errs.NotFound, "no recent notification to this number")
+	}
+	if err != nil {
+		return "", fmt.Errorf("find delivery: %w", err)
+	}
+	return id, nil
+}
+
+// imChannelKinds maps the IM a reply came over to the kind of channel that stores such
+// accounts (the domain of its blind index).
+var imChannelKinds = map[string]string{
+	channel.MediaWeCom:    directory.KindWeCom,
+	channel.MediaDingTalk: directory.KindDingTalk,
+	channel.MediaFeishu:   directory.KindFeishu,
+}
+
+// imReplyDelivery finds the delivery an IM reply answers: the latest that required an
+// acknowledgement and was sent to the person (or external contact) whose channel this
+// account is, over any of their channels — they may answer in the app a notification
+// that reached them by SMS. When the account is no one's channel, or several people's,
+// only deliveries to the account itself count. Accounts are matched by the channels'
+// blind index, never by their value.
+func (s *Service) imReplyDelivery(ctx context.Context, ev channel.Event) (string, error) {
+	kind, ok := imChannelKinds[ev.FromKind]
+	if !ok {
+		return "", errs.E(errs.NotFound, "a reply over an unknown medium")
+	}
+	var idx []string
+	seen := map[string]bool{}
+	for _, id := range append([]string{ev.From}, ev.FromAlt...) {
+		id = strings.TrimSpace(id)
+		variants := []string{id}
+		if kind == directory.KindWeCom {
+			// WeCom userids are case-insensitive; a channel typed in lower case still matches.
+			variants = append(variants, strings.ToLower(id))
+		}
+		for _, v := range variants {
+			if x := s.vault.Index(kind, v); v != "" && !seen[x] {
+				seen[x] = true
+				idx = append(idx, x)
+			}
+		}
+	}
+	if len(idx) == 0 {
+		return "", errs.E(errs.NotFound, "no account in the reply")
+	}
+	pg := s.db.Engine == store.Postgres
+	pred, args := inPred(pg, "lookup", idx, 1)
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT DISTINCT COALESCE(person_id, ''), COALESCE(contact_id, '') FROM channels
+		WHERE kind = $1 AND `+pred, append([]any{kind}, args...)...)
+	if err != nil {
+		return "", fmt.Errorf("find the account's owner: %w", err)
+	}
+	var owners [][2]string
+	for rows.Next() {
+		var o [2]string
+		if err := rows.Scan(&o[0], &o[1]); err != nil {
+			rows.Close()
+			return "", err
+		}
+		owners = append(owners, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	now := store.TS(s.clock.Now())
+	var q string
+	var qargs []any
+	switch {
+	case len(owners) == 1 && owners[0][0] != "":
+		q, qargs = `d.person_id = $2 AND d.address_index IN (SELECT lookup FROM channels WHERE person_id = $2)`, []any{now, owners[0][0]}
+	case len(owners) == 1 && owners[0][1] != "":
+		q, qargs = `d.contact_id = $2 AND d.address_index IN (SELECT lookup FROM channels WHERE contact_id = $2)`, []any{now, owners[0][1]}
+	default:
+		var a []any
+		q, a = inPred(pg, "d.address_index", idx, 1)
+		qargs = append([]any{now}, a...)
+	}
+	var id string
+	err = s.db.Read.QueryRowContext(ctx, `SELECT d.id FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+		WHERE `+q+` AND d.sent_at IS NOT NULL AND n.ack_until > $1 AND n.require_ack
+		ORDER BY d.sent_at DESC LIMIT 1`, qargs...).Scan(&id)
+	if err == sql.ErrNoRows {
+		return "", errs.E(errs.NotFound, "no recent notification to this account")
 	}
 	if err != nil {
 		return "", fmt.Errorf("find delivery: %w", err)
