@@ -27,7 +27,24 @@ type claimed struct {
 // finish and records them. Each cycle is one transaction that records the outcomes
 // gathered since the last cycle and claims the next deliveries, so one commit (one
 // fsync) serves hundreds of messages both ways. It also runs the escalation sweep.
+// On PostgreSQL two loops run side by side (claims skip each other's rows, as those of
+// several processes do): one waits for the database while the other sends. SQLite has
+// one writer, so a second loop would only wait for it.
 func (s *Service) RunDispatcher(ctx context.Context) error {
+	loops := 1
+	if s.db.Engine == store.Postgres {
+		loops = 2
+	}
+	var wg sync.WaitGroup
+	for range loops {
+		wg.Go(func() { s.dispatchLoop(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// dispatchLoop is one dispatcher: it claims, sends and records until ctx ends.
+func (s *Service) dispatchLoop(ctx context.Context) {
 	d := &dispatcher{s: s, inflight: map[string]bool{}, results: make(chan outcome, 8*s.cfg.Batch)}
 	poll := time.NewTicker(200 * time.Millisecond)
 	defer poll.Stop()
@@ -97,7 +114,6 @@ func (s *Service) RunDispatcher(ctx context.Context) error {
 	if _, err := d.cycle(sctx, buf, 0); err != nil {
 		s.log.Error("record deliveries at shutdown", "error", err.Error())
 	}
-	return nil
 }
 
 // dispatcher is the state of one RunDispatcher.
