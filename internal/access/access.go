@@ -128,6 +128,11 @@ func (p *Principal) InScope(deptPath string) bool {
 	return strings.HasPrefix(deptPath, p.ScopePath)
 }
 
+// OrgWide reports whether the principal's scope is the whole organization: no department
+// scope and not limited to their own record. Such a principal sees every notification
+// and every recipient and may notify anyone (see notify's scope rule).
+func (p *Principal) OrgWide() bool { return p != nil && p.ScopePath == "" && !p.SelfOnly() }
+
 // IsSelf reports whether personID is the principal's own person record.
 func (p *Principal) IsSelf(personID string) bool { return p.PersonID != "" && p.PersonID == personID }
 

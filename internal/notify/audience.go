@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"lifeline/internal/access"
@@ -57,10 +56,13 @@ func (r *resolver) add(t target) {
 }
 
 // resolve turns an audience into targets inside tx. onDuty holds the on-duty people of
-// the rosters in a.OnDuty, looked up beforehand. Unknown ids are validation errors.
+// the rosters in a.OnDuty, looked up beforehand. Parts that reach people outside a
+// scoped sender's subtree are refused (403, each named; see scope.go) before unknown
+// ids, which are validation errors.
 func resolve(ctx context.Context, tx *sql.Tx, p *access.Principal, a Audience, onDuty map[string][]string, now time.Time) ([]target, error) {
 	r := &resolver{seen: map[string]int{}}
 	var v errs.Validation
+	rc := reachOf(p)
 	scope := p.ScopePath + "%"
 	people := func(query string, args ...any) error {
 		rows, err := tx.QueryContext(ctx, query, args...)
@@ -78,52 +80,93 @@ func resolve(ctx context.Context, tx *sql.Tx, p *access.Principal, a Audience, o
 		return rows.Err()
 	}
 	const active = `FROM people p JOIN departments d ON d.id = p.department_id WHERE p.status <> 'departed' AND d.path LIKE $1`
-	if a.All {
+	if a.All { // everyone active in the sender's scope: inside it by construction
 		if err := people(`SELECT p.id, p.department_id `+active+` ORDER BY d.path, p.id`, scope); err != nil {
 			return nil, err
 		}
 	}
 	for i, id := range a.Departments {
+		field := fmt.Sprintf("audience.departments[%d]", i)
 		var path string
 		err := tx.QueryRowContext(ctx, `SELECT path FROM departments WHERE id = $1`, id).Scan(&path)
-		if err == sql.ErrNoRows || (err == nil && !strings.HasPrefix(path, p.ScopePath)) {
-			v.Add(fmt.Sprintf("audience.departments[%d]", i), "no such department in your scope")
+		if err == sql.ErrNoRows {
+			v.Add(field, "no such department")
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("resolve department: %w", err)
+		}
+		if !rc.allows(path) {
+			rc.refuse(field, fmt.Sprintf("department %s is outside your scope", id))
+			continue
 		}
 		if err := people(`SELECT p.id, p.department_id `+active+` AND d.path LIKE $2 ORDER BY d.path, p.id`, scope, path+"%"); err != nil {
 			return nil, err
 		}
 	}
 	for i, id := range a.People {
+		field := fmt.Sprintf("audience.people[%d]", i)
 		var t target
-		err := tx.QueryRowContext(ctx, `SELECT p.id, p.department_id `+active+` AND p.id = $2`, scope, id).Scan(&t.personID, &t.deptID)
+		var path, status string
+		err := tx.QueryRowContext(ctx, `SELECT p.id, p.department_id, d.path, p.status FROM people p JOIN departments d ON d.id = p.department_id
+			WHERE p.id = $1`, id).Scan(&t.personID, &t.deptID, &path, &status)
 		if err == sql.ErrNoRows {
-			v.Add(fmt.Sprintf("audience.people[%d]", i), "no such active person in your scope")
+			v.Add(field, "no such active person")
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("resolve person: %w", err)
 		}
+		if !rc.allows(path) {
+			rc.refuse(field, fmt.Sprintf("person %s is outside your scope", id))
+			continue
+		}
+		if status == "departed" {
+			v.Add(field, "no such active person")
+			continue
+		}
 		r.add(t)
 	}
 	for i, id := range a.Rosters {
-		if err := rosterMembers(ctx, tx, id, now, r); err != nil {
+		field := fmt.Sprintf("audience.rosters[%d]", i)
+		sub := &resolver{seen: map[string]int{}}
+		if err := rosterMembers(ctx, tx, id, now, sub); err != nil {
 			if errs.KindOf(err) == errs.NotFound {
-				v.Add(fmt.Sprintf("audience.rosters[%d]", i), "no such roster")
+				v.Add(field, "no such roster")
 				continue
 			}
 			return nil, err
 		}
+		var ids []string
+		for _, t := range sub.out {
+			ids = append(ids, t.personID, t.backupID)
+		}
+		n, err := rc.peopleOutside(ctx, tx, ids)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			rc.refuse(field, fmt.Sprintf("roster %s: %d of the people it reaches (members in force and their backups) are outside your scope", id, n))
+			continue
+		}
+		for _, t := range sub.out {
+			r.add(t)
+		}
 	}
-	for _, id := range a.OnDuty {
+	for i, id := range a.OnDuty {
+		n, err := rc.peopleOutside(ctx, tx, onDuty[id])
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			rc.refuse(fmt.Sprintf("audience.on_duty[%d]", i), fmt.Sprintf("roster %s: %d of the people on duty now are outside your scope", id, n))
+			continue
+		}
 		for _, pid := range onDuty[id] {
 			r.add(target{personID: pid, rosterID: id})
 		}
 	}
-	for i, id := range a.Organizations {
+	for i, id := range a.Organizations { // external contacts: in no department, open to every sender
 		rows, err := tx.QueryContext(ctx, `SELECT c.id FROM org_contacts c JOIN organizations o ON o.id = c.organization_id
 			WHERE o.id = $1 ORDER BY c.id`, id)
 		if err != nil {
@@ -146,6 +189,9 @@ func resolve(ctx context.Context, tx *sql.Tx, p *access.Principal, a Audience, o
 				v.Add(fmt.Sprintf("audience.organizations[%d]", i), "no such organization")
 			}
 		}
+	}
+	if err := rc.err(); err != nil {
+		return nil, err
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

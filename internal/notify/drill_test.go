@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"lifeline/internal/access"
 	"lifeline/internal/directory"
+	"lifeline/internal/errs"
 	"lifeline/internal/incident"
 	"lifeline/internal/notify"
 	"lifeline/internal/quality"
@@ -95,6 +97,14 @@ func TestDrill(t *testing.T) {
 			}
 			if len(tasks) != 2 {
 				t.Fatalf("tasks %+v", tasks)
+			}
+			// A responder scoped to another department sees none of them and completes none.
+			other := &access.Principal{UserID: "u9", Username: "scoped", Role: access.Responder, ScopePath: "/elsewhere/"}
+			if mine, err := en.svc.Tasks(ctx, other, "open"); err != nil || len(mine) != 0 {
+				t.Fatalf("scoped responder sees %d tasks (%v)", len(mine), err)
+			}
+			if err := en.svc.CompleteTask(ctx, other, tasks[0].ID); errs.KindOf(err) != errs.NotFound {
+				t.Fatalf("scoped responder completed a task outside their scope: %v", err)
 			}
 			// 2026-11-23 is a Monday: five working days later is Monday 2026-11-30.
 			for _, tk := range tasks {

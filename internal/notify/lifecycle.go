@@ -38,6 +38,9 @@ func (s *Service) Approve(ctx context.Context, p *access.Principal, incidentID, 
 		if n, err = lockNotification(ctx, tx, incidentID, id); err != nil {
 			return err
 		}
+		if err := mustSee(ctx, tx, p, incidentID, id); err != nil {
+			return err
+		}
 		if n.Status != "pending_approval" {
 			return errs.E(errs.Conflict, "the notification is not waiting for approval")
 		}
@@ -92,6 +95,9 @@ func (s *Service) Cancel(ctx context.Context, p *access.Principal, incidentID, i
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if n, err = lockNotification(ctx, tx, incidentID, id); err != nil {
+			return err
+		}
+		if err := mustSee(ctx, tx, p, incidentID, id); err != nil {
 			return err
 		}
 		if n.Status == "cancelled" {

@@ -30,20 +30,22 @@ type Config struct {
 
 // Service is the notification service.
 type Service struct {
-	db       *store.DB
-	vault    *vault.Vault
-	clock    clock.Clock
-	rosters  *roster.Service
-	log      *slog.Logger
-	cfg      Config
-	http     *http.Client
-	ackKey   []byte
-	sleep    func(time.Duration)
-	wakeup   chan struct{}
-	acks     *ackBatcher
-	provMu   sync.Mutex
-	provSeen time.Time
-	provs    map[string]*provider // by id, enabled providers
+	db      *store.DB
+	vault   *vault.Vault
+	clock   clock.Clock
+	rosters *roster.Service
+	log     *slog.Logger
+	cfg     Config
+	http    *http.Client
+	ackKey  []byte
+	sleep   func(time.Duration)
+	wakeup  chan struct{}
+	acks    *ackBatcher
+	// boardAudits throttles the audit of repeated board reads.
+	boardAudits *auditThrottle
+	provMu      sync.Mutex
+	provSeen    time.Time
+	provs       map[string]*provider // by id, enabled providers
 }
 
 // Deps are the service's collaborators.
@@ -94,6 +96,7 @@ func New(d Deps, cfg Config) *Service {
 		s.sleep = time.Sleep
 	}
 	s.acks = newAckBatcher(s)
+	s.boardAudits = &auditThrottle{seen: map[string]auditMark{}}
 	return s
 }
 

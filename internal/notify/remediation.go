@@ -69,7 +69,9 @@ func (s *Service) Tasks(ctx context.Context, p *access.Principal, status string)
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT t.id, t.incident_id, COALESCE(t.person_id, ''), COALESCE(t.contact_id, ''), COALESCE(p.name, c.name, ''),
 			COALESCE(t.owner_id, ''), t.reason, t.due_on, t.status, t.created_at, t.done_at
 		FROM remediation_tasks t LEFT JOIN people p ON p.id = t.person_id LEFT JOIN org_contacts c ON c.id = t.contact_id
-		WHERE ($1 = '' OR t.status = $1) AND ($2 OR t.owner_id = $3) ORDER BY t.due_on, t.id LIMIT 1000`, status, all, p.PersonID)
+			LEFT JOIN departments d ON d.id = p.department_id
+		WHERE ($1 = '' OR t.status = $1) AND (t.owner_id = $3 OR ($2 AND ($4 = '' OR t.contact_id IS NOT NULL OR d.path LIKE $4)))
+		ORDER BY t.due_on, t.id LIMIT 1000`, status, all, p.PersonID, taskScope(p))
 	if err != nil {
 		return nil, fmt.Errorf("list remediation tasks: %w", err)
 	}
@@ -91,11 +93,23 @@ func (s *Service) Tasks(ctx context.Context, p *access.Principal, status string)
 	return out, rows.Err()
 }
 
+// taskScope is the department path pattern a scoped user's tasks lie under ("" for an
+// organization-wide user): those about people in their subtree, and external contacts
+// (which belong to no department).
+func taskScope(p *access.Principal) string {
+	if p.OrgWide() {
+		return ""
+	}
+	return p.ScopePath + "%"
+}
+
 // CompleteTask marks a remediation task done (its owner, or anyone who sees all tasks).
 func (s *Service) CompleteTask(ctx context.Context, p *access.Principal, id string) error {
 	all := p.Can(access.IncidentWrite) || p.Can(access.DirectoryWrite)
 	res, err := s.db.Write.ExecContext(ctx, `UPDATE remediation_tasks SET status = 'done', done_at = $1
-		WHERE id = $2 AND status = 'open' AND ($3 OR owner_id = $4)`, store.TS(s.clock.Now()), id, all, p.PersonID)
+		WHERE id = $2 AND status = 'open' AND (owner_id = $4 OR ($3 AND ($5 = '' OR contact_id IS NOT NULL
+			OR person_id IN (SELECT p.id FROM people p JOIN departments d ON d.id = p.department_id WHERE d.path LIKE $5))))`,
+		store.TS(s.clock.Now()), id, all, p.PersonID, taskScope(p))
 	if err != nil {
 		return fmt.Errorf("complete remediation task: %w", err)
 	}

@@ -94,7 +94,10 @@ type reportRow struct {
 	lastError                        string
 }
 
-// BuildReport computes an incident's report from its notifications.
+// BuildReport computes an incident's report from its notifications, as p may see it
+// (scope.go): a department-scoped principal gets the notifications they may see, and
+// names and departments only of the recipients they may see (the others are counted in
+// the totals and per roster).
 func (s *Service) BuildReport(ctx context.Context, p *access.Principal, incidentID string) (Report, error) {
 	if !p.Can(access.IncidentRead) {
 		return Report{}, errs.E(errs.NotFound, "incident not found")
@@ -102,14 +105,22 @@ func (s *Service) BuildReport(ctx context.Context, p *access.Principal, incident
 	var rep Report
 	err := s.db.ReadTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		rep, err = buildReport(ctx, tx, incidentID)
+		rep, err = buildReportFor(ctx, tx, incidentID, viewerOf(p))
 		return err
 	})
 	return rep, err
 }
 
+// buildReport computes the whole report (the one stored when the incident closes).
 func buildReport(ctx context.Context, tx *sql.Tx, incidentID string) (Report, error) {
+	return buildReportFor(ctx, tx, incidentID, viewer{all: true})
+}
+
+// buildReportFor computes the report as v may see it.
+func buildReportFor(ctx context.Context, tx *sql.Tx, incidentID string, v viewer) (Report, error) {
 	rep := Report{IncidentID: incidentID, Unreachable: []BoardEntry{}, ByRoster: []Group{}, ByDepartment: []Group{}}
+	cond, cargs := v.notificationCond(2)
+	args := append([]any{incidentID}, cargs...)
 	var closed sql.NullTime
 	err := tx.QueryRowContext(ctx, `SELECT title, drill, status, occurred_at, closed_at FROM incidents WHERE id = $1`, incidentID).
 		Scan(&rep.Title, &rep.Drill, &rep.Status, &rep.OccurredAt, &closed)
@@ -125,8 +136,8 @@ func buildReport(ctx context.Context, tx *sql.Tx, incidentID string) (Report, er
 		rep.ClosedAt = &t
 	}
 	var first, firstSent any
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(n.send_at), (SELECT MIN(d.sent_at) FROM deliveries d JOIN notifications n2 ON n2.id = d.notification_id
-			WHERE n2.incident_id = $1) FROM notifications n WHERE n.incident_id = $1 AND n.status <> 'cancelled'`, incidentID).
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(n.send_at), (SELECT MIN(d.sent_at) FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+			WHERE n.incident_id = $1 AND `+cond+`) FROM notifications n WHERE n.incident_id = $1 AND n.status <> 'cancelled' AND `+cond, args...).
 		Scan(&rep.Notifications, &first, &firstSent); err != nil {
 		return rep, fmt.Errorf("report times: %w", err)
 	}
@@ -140,11 +151,12 @@ func buildReport(ctx context.Context, tx *sql.Tx, incidentID string) (Report, er
 			COALESCE(r.department_id, ''), COALESCE(dp.name_path, ''), COALESCE(p.name, c.name, ''),
 			CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.recipient_id = r.id AND d.sent_at IS NOT NULL) THEN 1 ELSE 0 END,
 			COALESCE(r.ack_status, ''), n.send_at, r.acked_at,
-			COALESCE((SELECT MAX(d.error) FROM deliveries d WHERE d.recipient_id = r.id), '')
+			COALESCE((SELECT MAX(d.error) FROM deliveries d WHERE d.recipient_id = r.id), ''),
+			COALESCE(dp.path, ''), COALESCE(sd.path, '')
 		FROM recipients r JOIN notifications n ON n.id = r.notification_id
 		LEFT JOIN rosters ro ON ro.id = r.roster_id LEFT JOIN departments dp ON dp.id = r.department_id
-		LEFT JOIN people p ON p.id = r.person_id LEFT JOIN org_contacts c ON c.id = r.contact_id
-		WHERE n.incident_id = $1 AND n.status <> 'cancelled'`, incidentID)
+		LEFT JOIN people p ON p.id = r.person_id LEFT JOIN org_contacts c ON c.id = r.contact_id`+recipientScopeJoin+`
+		WHERE n.incident_id = $1 AND n.status <> 'cancelled' AND `+cond, args...)
 	if err != nil {
 		return rep, fmt.Errorf("report rows: %w", err)
 	}
@@ -155,9 +167,14 @@ func buildReport(ctx context.Context, tx *sql.Tx, incidentID string) (Report, er
 		var reached int
 		var sendAt time.Time
 		var acked sql.NullTime
+		var deptPath, scopePath string
 		if err := rows.Scan(&r.recipientID, &r.personID, &r.contactID, &r.rosterID, &r.rosterName, &r.deptID, &r.deptName, &r.name,
-			&reached, &r.ackStatus, &sendAt, &acked, &r.lastError); err != nil {
+			&reached, &r.ackStatus, &sendAt, &acked, &r.lastError, &deptPath, &scopePath); err != nil {
 			return rep, err
+		}
+		named := v.seesRecipient(r.contactID, scopePath)
+		if !v.seesPath(deptPath) { // a department outside the scope is not shown, not even by name
+			r.deptID, r.deptName = "", ""
 		}
 		r.reached = reached == 1
 		if acked.Valid {
@@ -180,7 +197,7 @@ func buildReport(ctx context.Context, tx *sql.Tx, incidentID string) (Report, er
 			}
 			g.add(r)
 		}
-		if !r.reached && r.ackStatus == "" && len(rep.Unreachable) < 500 {
+		if !r.reached && r.ackStatus == "" && named && len(rep.Unreachable) < 500 {
 			st := "unreachable"
 			if r.lastError != "" {
 				st = "failed"
@@ -219,6 +236,9 @@ func (s *Service) FinishIncident(ctx context.Context, p *access.Principal, incid
 	now := s.clock.Now()
 	var rep Report
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.expandRemaining(ctx, tx, "n.incident_id = $1", incidentID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE recipients SET next_step_at = NULL
 			WHERE next_step_at IS NOT NULL AND notification_id IN (SELECT id FROM notifications WHERE incident_id = $1)`, incidentID); err != nil {
 			return fmt.Errorf("stop escalation: %w", err)

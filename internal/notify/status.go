@@ -31,26 +31,37 @@ func countsOf(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, nid string) (Counts, error) {
 	var c Counts
+	// One pass over the recipients; deliveries are looked at only for those neither
+	// reached nor acknowledged (a few thousand in flight during a broadcast, and those
+	// that could not be reached at the end).
+	var unreached int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*),
-			COALESCE(SUM(CASE WHEN pending > 0 AND sent = 0 AND acked = 0 THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN sent > 0 THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN delivered > 0 THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN pending = 0 AND sent = 0 AND acked = 0 THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(acked), 0),
+			COALESCE(SUM(CASE WHEN reached_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN acked_at IS NOT NULL THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN ack_status = 'safe' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN ack_status = 'need_help' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN total = 0 THEN 1 ELSE 0 END), 0)
-		FROM (SELECT r.id, r.ack_status, CASE WHEN r.acked_at IS NULL THEN 0 ELSE 1 END AS acked,
-				COUNT(d.id) AS total,
-				SUM(CASE WHEN d.state IN ('queued', 'sending') THEN 1 ELSE 0 END) AS pending,
-				SUM(CASE WHEN d.state IN ('sent', 'delivered', 'acknowledged') THEN 1 ELSE 0 END) AS sent,
-				SUM(CASE WHEN d.delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered
-			FROM recipients r LEFT JOIN deliveries d ON d.recipient_id = r.id
-			WHERE r.notification_id = $1 GROUP BY r.id, r.ack_status, r.acked_at) x`, nid).
-		Scan(&c.Recipients, &c.Queued, &c.Sent, &c.Delivered, &c.Failed, &c.Acknowledged, &c.Safe, &c.NeedHelp, &c.Unreachable)
+			COALESCE(SUM(CASE WHEN reached_at IS NULL AND acked_at IS NULL THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN reached_at IS NULL AND acked_at IS NULL THEN
+				CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.recipient_id = r.id AND d.state IN ('queued', 'sending')) THEN 1 ELSE 0 END
+				ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN reached_at IS NULL AND acked_at IS NULL THEN
+				CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.recipient_id = r.id) THEN 0 ELSE 1 END
+				ELSE 0 END), 0),
+			(SELECT COUNT(DISTINCT d.recipient_id) FROM deliveries d WHERE d.notification_id = $1 AND d.delivered_at IS NOT NULL)
+		FROM recipients r WHERE r.notification_id = $1`, nid).
+		Scan(&c.Recipients, &c.Sent, &c.Acknowledged, &c.Safe, &c.NeedHelp, &unreached, &c.Queued, &c.Unreachable, &c.Delivered)
 	if err != nil {
 		return c, fmt.Errorf("count notification: %w", err)
 	}
+	c.Failed = unreached - c.Queued // neither reached nor answered, and nothing left to try
+	// Recipients of batches not yet expanded are queued (or unreachable) as planned.
+	size, unreachable, err := pendingBatches(ctx, q, nid)
+	if err != nil {
+		return c, err
+	}
+	c.Recipients += size
+	c.Queued += size - unreachable
+	c.Unreachable += unreachable
 	return c, nil
 }
 
@@ -70,15 +81,18 @@ func scanNotification(row interface{ Scan(...any) error }) (Notification, error)
 	return n, nil
 }
 
-// Get returns a notification of an incident with its counts.
+// Get returns a notification of an incident with its counts, if p may see it (the scope
+// rule of scope.go: otherwise not found).
 func (s *Service) Get(ctx context.Context, p *access.Principal, incidentID, id string) (Notification, error) {
 	if !p.Can(access.IncidentRead) {
 		return Notification{}, errs.E(errs.NotFound, "notification not found")
 	}
+	cond, args := viewerOf(p).notificationCond(3)
 	var n Notification
 	err := s.db.ReadTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		n, err = scanNotification(tx.QueryRowContext(ctx, `SELECT `+notificationCols+` FROM notifications WHERE id = $1 AND incident_id = $2`, id, incidentID))
+		n, err = scanNotification(tx.QueryRowContext(ctx, `SELECT `+notificationCols+` FROM notifications n WHERE n.id = $1 AND n.incident_id = $2 AND `+cond,
+			append([]any{id, incidentID}, args...)...))
 		if err == sql.ErrNoRows {
 			return errs.E(errs.NotFound, "notification not found")
 		}
@@ -92,14 +106,17 @@ func (s *Service) Get(ctx context.Context, p *access.Principal, incidentID, id s
 	return n, err
 }
 
-// List returns the notifications of an incident, newest first, with their counts.
+// List returns the notifications of an incident that p may see (scope.go), newest
+// first, with their counts.
 func (s *Service) List(ctx context.Context, p *access.Principal, incidentID string) ([]Notification, error) {
 	if !p.Can(access.IncidentRead) {
 		return nil, errs.E(errs.NotFound, "incident not found")
 	}
+	cond, args := viewerOf(p).notificationCond(2)
 	out := []Notification{}
 	err := s.db.ReadTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications WHERE incident_id = $1 ORDER BY created_at DESC, id DESC`, incidentID)
+		rows, err := tx.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications n WHERE n.incident_id = $1 AND `+cond+`
+			ORDER BY n.created_at DESC, n.id DESC`, append([]any{incidentID}, args...)...)
 		if err != nil {
 			return fmt.Errorf("list notifications: %w", err)
 		}
@@ -149,19 +166,23 @@ type Board struct {
 	Unreachable    []BoardEntry `json:"unreachable"`
 }
 
-// BoardOf returns the live board of a notification (at most 200 names per list).
+// BoardOf returns the live board of a notification (at most 200 names per list), if p
+// may see it. The counts cover every recipient; the lists name only those p may see
+// (scope.go). Showing who needs help is audited (auditBoard).
 func (s *Service) BoardOf(ctx context.Context, p *access.Principal, incidentID, id string) (Board, error) {
 	n, err := s.Get(ctx, p, incidentID, id)
 	if err != nil {
 		return Board{}, err
 	}
+	named, nargs := viewerOf(p).recipientCond(2)
+	args := append([]any{id}, nargs...)
 	b := Board{NotificationID: id, Counts: *n.Counts, NeedHelp: []BoardEntry{}, Unreachable: []BoardEntry{}}
 	err = s.db.ReadTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT r.id, COALESCE(r.person_id, ''), COALESCE(r.contact_id, ''), COALESCE(p.name, c.name, ''),
 				COALESCE(d.name_path, o.name, ''), r.ack_note, COALESCE(r.ack_delivery_id, ''), r.acked_at
 			FROM recipients r LEFT JOIN people p ON p.id = r.person_id LEFT JOIN departments d ON d.id = p.department_id
-			LEFT JOIN org_contacts c ON c.id = r.contact_id LEFT JOIN organizations o ON o.id = c.organization_id
-			WHERE r.notification_id = $1 AND r.ack_status = 'need_help' ORDER BY r.acked_at LIMIT 200`, id)
+			LEFT JOIN org_contacts c ON c.id = r.contact_id LEFT JOIN organizations o ON o.id = c.organization_id`+recipientScopeJoin+`
+			WHERE r.notification_id = $1 AND r.ack_status = 'need_help' AND `+named+` ORDER BY r.acked_at LIMIT 200`, args...)
 		if err != nil {
 			return fmt.Errorf("board need help: %w", err)
 		}
@@ -193,10 +214,10 @@ func (s *Service) BoardOf(ctx context.Context, p *access.Principal, incidentID, 
 				COALESCE(d.name_path, o.name, ''),
 				COALESCE((SELECT MAX(x.error) FROM deliveries x WHERE x.recipient_id = r.id), '')
 			FROM recipients r LEFT JOIN people p ON p.id = r.person_id LEFT JOIN departments d ON d.id = p.department_id
-			LEFT JOIN org_contacts c ON c.id = r.contact_id LEFT JOIN organizations o ON o.id = c.organization_id
-			WHERE r.notification_id = $1 AND r.acked_at IS NULL
+			LEFT JOIN org_contacts c ON c.id = r.contact_id LEFT JOIN organizations o ON o.id = c.organization_id`+recipientScopeJoin+`
+			WHERE r.notification_id = $1 AND r.acked_at IS NULL AND `+named+`
 				AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.recipient_id = r.id AND x.state IN ('queued', 'sending', 'sent', 'delivered', 'acknowledged'))
-			ORDER BY d.name_path, p.name LIMIT 200`, id)
+			ORDER BY d.name_path, p.name LIMIT 200`, args...)
 		if err != nil {
 			return fmt.Errorf("board unreachable: %w", err)
 		}
@@ -213,5 +234,11 @@ func (s *Service) BoardOf(ctx context.Context, p *access.Principal, incidentID, 
 		}
 		return rows.Err()
 	})
-	return b, err
+	if err != nil {
+		return Board{}, err
+	}
+	if err := s.auditBoard(ctx, p, incidentID, b); err != nil {
+		return Board{}, err
+	}
+	return b, nil
 }

@@ -109,7 +109,16 @@ func (s *Server) getNotification(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, n)
 }
 
+// visibleNotification answers 404 for a notification the caller may not see (the scope
+// rule of notify), before a change to it.
+func (s *Server) visibleNotification(r *http.Request) error {
+	return s.notify.Visible(r.Context(), me(r), r.PathValue("id"), r.PathValue("nid"))
+}
+
 func (s *Server) approveNotification(w http.ResponseWriter, r *http.Request) error {
+	if err := s.visibleNotification(r); err != nil {
+		return err
+	}
 	n, err := s.notify.Approve(r.Context(), me(r), r.PathValue("id"), r.PathValue("nid"))
 	if err != nil {
 		return err
@@ -118,6 +127,9 @@ func (s *Server) approveNotification(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) cancelNotification(w http.ResponseWriter, r *http.Request) error {
+	if err := s.visibleNotification(r); err != nil {
+		return err
+	}
 	n, err := s.notify.Cancel(r.Context(), me(r), r.PathValue("id"), r.PathValue("nid"))
 	if err != nil {
 		return err

@@ -532,3 +532,253 @@ func TestNotifications(t *testing.T) {
 		})
 	}
 }
+
+// TestNotificationScope checks the department-scope rule of notifications on every
+// engine: a department-scoped sender is refused (403, naming each part) an audience
+// reaching people outside their subtree — departments, people, rosters with a member or
+// backup outside it — in the preview as in the send, while an organization-wide sender
+// is not; a scoped reader sees only the notifications inside their subtree (or their
+// own), and by name only the recipients inside it, in the list, the board, the event
+// stream and the report; an organization-wide reader sees everything; showing who needs
+// help is audited once, not on every refresh.
+func TestNotificationScope(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			a := apptest.StartOn(t, e, apptest.Options{})
+			const secret = "gateway-secret-scope-0123456789"
+			sink := newGatewaySink(t, secret)
+			admin := a.User(t, "root", "admin", "")
+			orgResp := a.User(t, "resp", "responder", "")
+			orgView := a.User(t, "view", "viewer", "")
+			so := a.User(t, "sec", "security_officer", "")
+
+			group := createDept(t, a, admin, "集团", "")
+			plant := createDept(t, a, admin, "化工厂", group)
+			office := createDept(t, a, admin, "办公室", group)
+			plantResp := a.User(t, "plantresp", "responder", "集团/化工厂")
+			plantView := a.User(t, "plantview", "viewer", "集团/化工厂")
+			person, mobile := map[string]string{}, map[string]string{}
+			for _, p := range []struct{ no, name, dept, kind, value string }{
+				{"P1", "张伟", plant, "mobile", "13822220001"},
+				{"P2", "王芳", plant, "mobile", "13822220002"},
+				{"P3", "刘洋", plant, "email", "liuyang@example.com"}, // no provider carries e-mail: unreachable
+				{"O1", "李娜", office, "mobile", "13822220003"},
+			} {
+				r := a.Do(t, "POST", "/api/v1/people", admin, map[string]any{"employee_no": p.no, "name": p.name, "department_id": p.dept,
+					"channels": []map[string]any{{"kind": p.kind, "value": p.value}}})
+				mustStatus(t, r, http.StatusCreated)
+				person[p.no] = r.JSON(t)["id"].(string)
+				mobile[p.no] = "+86" + p.value
+			}
+			newRoster := func(name string, members ...map[string]any) string {
+				r := a.Do(t, "POST", "/api/v1/rosters", admin, map[string]any{"name": name, "kind": "rescue", "owner_ids": []string{person["P1"], person["O1"]}})
+				mustStatus(t, r, http.StatusCreated)
+				id := r.JSON(t)["id"].(string)
+				for _, m := range members {
+					mustStatus(t, a.Do(t, "POST", "/api/v1/rosters/"+id+"/members", admin, m), http.StatusCreated)
+				}
+				return id
+			}
+			// Owners are not notified: a roster's reach is its members and their backups.
+			mixed := newRoster("联合抢险组", map[string]any{"person_id": person["P2"], "duty": "抢险"}, map[string]any{"person_id": person["O1"], "duty": "联络"})
+			backedUp := newRoster("化工厂值守组", map[string]any{"person_id": person["P1"], "duty": "值守", "backup_person_id": person["O1"]})
+			inside := newRoster("化工厂巡检组", map[string]any{"person_id": person["P1"], "duty": "巡检", "backup_person_id": person["P2"]})
+			mustStatus(t, a.Do(t, "POST", "/api/v1/providers", admin, map[string]any{"kind": "http_gateway", "name": "短信网关", "url": sink.URL, "secret": secret}),
+				http.StatusCreated)
+
+			r := a.Do(t, "POST", "/api/v1/incidents", orgResp, map[string]any{"title": "化工厂泄漏", "type": "production_safety", "level": "II"})
+			mustStatus(t, r, http.StatusCreated)
+			inc := r.JSON(t)["id"].(string)
+			base := "/api/v1/incidents/" + inc + "/notifications"
+
+			// Sending: a scoped sender is refused each part outside their subtree, by name,
+			// in the preview as in the send; nothing is created or sent.
+			refusals := []struct {
+				audience map[string]any
+				fields   []string
+			}{
+				{map[string]any{"departments": []string{office}}, []string{"audience.departments[0]"}},
+				{map[string]any{"people": []string{person["P1"], person["O1"]}}, []string{"audience.people[1]"}},
+				{map[string]any{"rosters": []string{inside, mixed}}, []string{"audience.rosters[1]"}},
+				{map[string]any{"rosters": []string{backedUp}, "departments": []string{group}}, []string{"audience.departments[0]", "audience.rosters[0]"}},
+			}
+			for _, c := range refusals {
+				for _, path := range []string{base, base + "/preview"} {
+					r := a.Do(t, "POST", path, plantResp, map[string]any{"audience": c.audience, "text": "越权通知"})
+					mustProblem(t, r, http.StatusForbidden)
+					var p struct {
+						Detail string
+						Errors []struct{ Field, Message string }
+					}
+					r.Decode(t, &p)
+					var fields []string
+					for _, e := range p.Errors {
+						fields = append(fields, e.Field)
+						if !strings.Contains(e.Message, "outside your scope") {
+							t.Fatalf("%s %v: message %q", path, c.audience, e.Message)
+						}
+					}
+					slices.Sort(fields)
+					if !slices.Equal(fields, c.fields) || !strings.Contains(p.Detail, "outside your scope") {
+						t.Fatalf("%s %v: fields %v, want %v: %s", path, c.audience, fields, c.fields, r.Body)
+					}
+				}
+			}
+			// Unknown ids stay validation errors.
+			if f := fieldsOf(t, a.Do(t, "POST", base, plantResp, map[string]any{"audience": map[string]any{"rosters": []string{"no-such-roster"}}, "text": "x"})); !slices.Equal(f, []string{"audience.rosters[0]"}) {
+				t.Fatalf("unknown roster: fields %v", f)
+			}
+			// Inside the subtree: a roster whose members and backups are all there, and
+			// "all", which is everyone in the sender's subtree.
+			r = a.Do(t, "POST", base+"/preview", plantResp, map[string]any{"audience": map[string]any{"all": true}})
+			mustStatus(t, r, http.StatusOK)
+			if n := r.JSON(t)["recipients"]; n != float64(3) {
+				t.Fatalf("a scoped sender's preview of all: %s", r.Body)
+			}
+			r = a.Do(t, "POST", base+"/preview", plantResp, map[string]any{"audience": map[string]any{"rosters": []string{inside}}})
+			mustStatus(t, r, http.StatusOK)
+			if n := r.JSON(t)["recipients"]; n != float64(1) {
+				t.Fatalf("a scoped sender's preview of an inside roster: %s", r.Body)
+			}
+			if n := len(sink.messages()); n != 0 {
+				t.Fatalf("refused notifications and previews sent %d messages", n)
+			}
+			// An organization-wide sender is not limited.
+			r = a.Do(t, "POST", base+"/preview", orgResp, map[string]any{"audience": map[string]any{"rosters": []string{mixed, backedUp}, "departments": []string{office}}})
+			mustStatus(t, r, http.StatusOK)
+			if n := r.JSON(t)["recipients"]; n != float64(3) {
+				t.Fatalf("an organization-wide preview: %s", r.Body)
+			}
+
+			// Three notifications: the organization-wide responder's to P1 and O1 (outside
+			// the plant) and to the plant; the plant responder's own to P1, P2 and P3.
+			send := func(token, text string, audience map[string]any) string {
+				r := a.Do(t, "POST", base, token, map[string]any{"audience": audience, "text": text, "require_ack": true})
+				mustStatus(t, r, http.StatusCreated)
+				return r.JSON(t)["id"].(string)
+			}
+			const mixedText, plantText, ownText = "混合通知：请回复", "化工厂全体：请回复", "化工厂自查：请回复"
+			nMixed := send(orgResp, mixedText, map[string]any{"people": []string{person["P1"], person["O1"]}})
+			nPlant := send(orgResp, plantText, map[string]any{"departments": []string{plant}})
+			nOwn := send(plantResp, ownText, map[string]any{"people": []string{person["P1"], person["P2"], person["P3"]}})
+			waitCounts(t, a, orgResp, inc, nMixed, "sent", func(c notifCounts) bool { return c.Sent == 2 })
+			waitCounts(t, a, orgResp, inc, nOwn, "sent", func(c notifCounts) bool { return c.Sent == 2 })
+			needHelp := func(no, text, note string) {
+				t.Helper()
+				r := a.Do(t, "POST", strings.TrimPrefix(sink.to(t, mobile[no], text).AckURL, a.URL), "", map[string]any{"status": "need_help", "note": note})
+				if r.Status/100 != 2 {
+					t.Fatalf("need help: %d %s", r.Status, r.Body)
+				}
+			}
+			needHelp("P1", mixedText, "张伟在罐区")
+			needHelp("O1", mixedText, "李娜在办公楼")
+			needHelp("P1", ownText, "张伟需要担架")
+			needHelp("P2", ownText, "王芳被困二楼")
+			waitCounts(t, a, orgResp, inc, nMixed, "answered", func(c notifCounts) bool { return c.NeedHelp == 2 })
+			waitCounts(t, a, orgResp, inc, nOwn, "answered", func(c notifCounts) bool { return c.NeedHelp == 2 })
+
+			listed := func(token string) []string {
+				t.Helper()
+				r := a.Do(t, "GET", base, token, nil)
+				mustStatus(t, r, http.StatusOK)
+				var l struct{ Items []notifAnswer }
+				r.Decode(t, &l)
+				var ids []string
+				for _, n := range l.Items {
+					ids = append(ids, n.ID)
+				}
+				slices.Sort(ids)
+				return ids
+			}
+			sorted := func(ids ...string) []string { slices.Sort(ids); return ids }
+
+			// Organization-wide readers see every notification and every name.
+			for _, tok := range []string{orgView, admin} {
+				if got := listed(tok); !slices.Equal(got, sorted(nMixed, nPlant, nOwn)) {
+					t.Fatalf("organization-wide list = %v", got)
+				}
+			}
+			r = a.Do(t, "GET", base+"/"+nMixed+"/board", orgView, nil)
+			mustStatus(t, r, http.StatusOK)
+			for _, want := range []string{"张伟", "李娜", "李娜在办公楼"} {
+				if !strings.Contains(string(r.Body), want) {
+					t.Fatalf("organization-wide board lacks %s: %s", want, r.Body)
+				}
+			}
+
+			// A scoped reader sees the notifications inside their subtree, not the one
+			// reaching O1: not in the list, and 404 for the notification, its board, its
+			// event stream, approval and cancellation.
+			for _, tok := range []string{plantView, plantResp} {
+				if got := listed(tok); !slices.Equal(got, sorted(nPlant, nOwn)) {
+					t.Fatalf("scoped list = %v, want %v", got, sorted(nPlant, nOwn))
+				}
+				for _, path := range []string{"", "/board", "/events"} {
+					mustProblem(t, a.Do(t, "GET", base+"/"+nMixed+path, tok, nil), http.StatusNotFound)
+				}
+			}
+			mustProblem(t, a.Do(t, "POST", base+"/"+nMixed+"/cancel", plantResp, nil), http.StatusNotFound)
+			mustStatus(t, a.Do(t, "GET", base+"/"+nPlant, plantView, nil), http.StatusOK)
+			ev, b := firstBoardEvent(t, a, plantView, base+"/"+nOwn+"/events")
+			if ev != "board" || b["notification_id"] != nOwn {
+				t.Fatalf("scoped event stream: %q %v", ev, b)
+			}
+			r = a.Do(t, "GET", "/api/v1/incidents/"+inc+"/report", plantView, nil)
+			mustStatus(t, r, http.StatusOK)
+			if rep := r.JSON(t); rep["notifications"] != float64(2) || strings.Contains(string(r.Body), "李娜") || strings.Contains(string(r.Body), office) {
+				t.Fatalf("scoped report before the transfer: %s", r.Body)
+			}
+
+			// P2 and P3 move to the office. The plant responder still sees their own
+			// notification, but names only P1: P2 and P3 are counted, not named.
+			for _, no := range []string{"P2", "P3"} {
+				mustStatus(t, a.Do(t, "PATCH", "/api/v1/people/"+person[no], admin, map[string]any{"department_id": office}), http.StatusOK)
+			}
+			r = a.Do(t, "GET", base+"/"+nOwn+"/board", plantResp, nil)
+			mustStatus(t, r, http.StatusOK)
+			var board struct {
+				Counts      notifCounts                   `json:"counts"`
+				NeedHelp    []struct{ Name, Note string } `json:"need_help"`
+				Unreachable []struct{ Name string }       `json:"unreachable"`
+			}
+			r.Decode(t, &board)
+			if board.Counts.NeedHelp != 2 || board.Counts.Unreachable != 1 || len(board.NeedHelp) != 1 || board.NeedHelp[0].Name != "张伟" ||
+				len(board.Unreachable) != 0 || strings.Contains(string(r.Body), "王芳") || strings.Contains(string(r.Body), "刘洋") {
+				t.Fatalf("the sender's board after the transfer: %s", r.Body)
+			}
+			r = a.Do(t, "GET", "/api/v1/incidents/"+inc+"/report", plantResp, nil)
+			mustStatus(t, r, http.StatusOK)
+			var rep struct {
+				Notifications, Recipients, Failed int
+				Unreachable                       []struct{ Name string } `json:"unreachable_list"`
+			}
+			r.Decode(t, &rep)
+			if rep.Notifications != 1 || rep.Recipients != 3 || rep.Failed != 1 || len(rep.Unreachable) != 0 || strings.Contains(string(r.Body), "刘洋") {
+				t.Fatalf("the sender's report after the transfer: %s", r.Body)
+			}
+			// The plant viewer did not send it: it now reaches outside their subtree.
+			mustProblem(t, a.Do(t, "GET", base+"/"+nOwn, plantView, nil), http.StatusNotFound)
+			r = a.Do(t, "GET", "/api/v1/incidents/"+inc+"/report", admin, nil)
+			mustStatus(t, r, http.StatusOK)
+			if r.Decode(t, &rep); rep.Notifications != 3 || len(rep.Unreachable) != 2 || rep.Unreachable[0].Name != "刘洋" { // P3 in nPlant and nOwn
+				t.Fatalf("the organization-wide report: %s", r.Body)
+			}
+
+			// Showing who needs help is audited, once per reader and notification, not on
+			// every refresh of the board.
+			for range 3 {
+				mustStatus(t, a.Do(t, "GET", base+"/"+nMixed+"/board", orgView, nil), http.StatusOK)
+			}
+			r = a.Do(t, "GET", "/api/v1/audit?action=notification.board_view&object_id="+nMixed, so, nil)
+			mustStatus(t, r, http.StatusOK)
+			var audits struct {
+				Items []struct{ Actor, Detail string }
+			}
+			r.Decode(t, &audits)
+			if len(audits.Items) != 1 || audits.Items[0].Actor != "view" || !strings.Contains(audits.Items[0].Detail, "need_help_named=2") ||
+				strings.Contains(string(r.Body), "张伟") {
+				t.Fatalf("board audit: %s", r.Body)
+			}
+		})
+	}
+}

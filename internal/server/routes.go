@@ -25,6 +25,7 @@ func (s *Server) routes() []route {
 		{"GET", "/a/{token}", s.publicAPI(s.getAck)},
 		{"POST", "/a/{token}", s.publicAPI(s.postAck)},
 		{"POST", "/hooks/providers/{id}/{secret}", s.publicAPI(s.providerCallback)},
+		{"GET", "/hooks/providers/{id}/{secret}", s.publicAPI(s.providerCallback)}, // WeCom checks the URL with a GET
 
 		// API: documentation and the caller.
 		{"GET", "/api/v1/openapi.json", s.publicAPI(s.openAPI)},
@@ -240,6 +241,13 @@ func (s *Server) routes() []route {
 		{"GET", "/settings/providers", s.page(s.pageProviders)},
 		{"POST", "/settings/providers", s.page(s.doCreateProvider)},
 		{"POST", "/settings/providers/{id}/enabled", s.page(s.doProviderEnabled)},
+		// Web UI: incident report, drills trend, remediation tasks, the notify form's people picker.
+		{"GET", "/incidents/{id}/report", s.page(s.pageIncidentReport)},
+		{"GET", "/incidents/{id}/notify/people", s.page(s.pagePeoplePick)},
+		{"GET", "/incidents/{id}/notify/people/{pid}", s.page(s.pagePeopleChip)},
+		{"GET", "/drills", s.page(s.pageDrills)},
+		{"GET", "/remediation-tasks", s.page(s.pageTasks)},
+		{"POST", "/remediation-tasks/{id}/done", s.page(s.doTaskDone)},
 		// Web UI: reviews (one-page review, department frequencies, quarterly report).
 		{"GET", "/reviews", s.page(s.pageReviews)},
 		{"GET", "/reviews/{id}", s.page(s.pageReview)},

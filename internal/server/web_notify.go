@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"lifeline/internal/access"
@@ -56,7 +57,7 @@ func (s *Server) incidentNotify(r *http.Request, p *access.Principal, inc incide
 		return nil, nil, err
 	}
 	for _, n := range ns {
-		sum := web.NotifySummary{ID: n.ID, Text: n.Text, Status: n.Status, Creator: n.Creator, CreatedAt: n.CreatedAt, Recipients: n.Recipients}
+		sum := web.NotifySummary{ID: n.ID, Text: n.Text, Status: n.Status, Creator: n.Creator, CreatedAt: n.CreatedAt, SendAt: n.SendAt, Recipients: n.Recipients}
 		if c := n.Counts; c != nil {
 			sum.Sent, sum.Acked, sum.NeedHelp = c.Sent, c.Acknowledged, c.NeedHelp
 		}
@@ -66,7 +67,8 @@ func (s *Server) incidentNotify(r *http.Request, p *access.Principal, inc incide
 		if st.form != nil {
 			panel.Form = *st.form
 		} else {
-			panel.Form = web.NotifyForm{Text: defaultNotifyText(lang, inc), RequireAck: true, AfterMinutes: defaultAfterMinutes}
+			panel.Form = web.NotifyForm{Text: defaultNotifyText(lang, inc), RequireAck: true, AfterMinutes: defaultAfterMinutes,
+				Backup: true, Manager: true, MaxSteps: web.DefaultMaxSteps}
 		}
 		if err := s.notifyChoices(ctx, p, panel); err != nil {
 			return nil, nil, err
@@ -156,8 +158,11 @@ func timelineText(lang web.Lang, text string) string {
 	return text
 }
 
-// parseNotifyForm reads the notify form. A form without the marker field "sent" is the
-// first view: require-ack then defaults to on (an unchecked box sends nothing).
+// parseNotifyForm reads the notify form: the audience (including the people chosen
+// with the picker, as ids), the message, the schedule and the escalation options. An
+// absent backup or manager option keeps its default (on): the form sends a hidden "0"
+// before each checkbox, so the last value is the choice. Local refusals are returned by
+// field as message keys.
 func parseNotifyForm(f url.Values) (web.NotifyForm, map[string]string) {
 	set := func(name string) map[string]bool {
 		m := map[string]bool{}
@@ -170,17 +175,72 @@ func parseNotifyForm(f url.Values) (web.NotifyForm, map[string]string) {
 	}
 	form := web.NotifyForm{All: f.Get("all") != "", Departments: set("department"), Rosters: set("roster"), OnDuty: set("on_duty"),
 		Organizations: set("organization"), People: strings.TrimSpace(f.Get("people")), Text: f.Get("text"),
-		RequireAck: f.Get("require_ack") != "", AfterMinutes: defaultAfterMinutes}
+		RequireAck: f.Get("require_ack") != "", AfterMinutes: defaultAfterMinutes,
+		SendAt: strings.TrimSpace(f.Get("send_at")), Backup: lastOn(f["backup"]), Manager: lastOn(f["manager"]), MaxSteps: web.DefaultMaxSteps}
+	for _, id := range f["person"] {
+		if id = strings.TrimSpace(id); id != "" && !slices.ContainsFunc(form.Picked, func(pp web.PickedPerson) bool { return pp.ID == id }) {
+			form.Picked = append(form.Picked, web.PickedPerson{ID: id, Name: id})
+		}
+	}
+	for _, m := range f["media"] {
+		if m = strings.TrimSpace(m); m != "" && !slices.Contains(form.Media, m) {
+			form.Media = append(form.Media, m)
+		}
+	}
 	bad := map[string]string{}
 	if m := strings.TrimSpace(f.Get("after_minutes")); m != "" {
 		n, err := strconv.Atoi(m)
 		if err != nil || n < 1 || n > 1440 {
-			bad["escalation.after_minutes"] = "invalid"
+			bad["escalation.after_minutes"] = "notify.err.escalation.after_minutes"
 		} else {
 			form.AfterMinutes = n
 		}
 	}
+	if m := strings.TrimSpace(f.Get("max_steps")); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil || n < 1 || n > 20 {
+			bad["escalation.max_steps"] = "notify.err.escalation.max_steps"
+		} else {
+			form.MaxSteps = n
+		}
+	}
+	if len(form.Media) > len(web.NotifyMedia) {
+		bad["escalation.media"] = "notify.err.escalation.media"
+	}
+	if form.SendAt != "" {
+		if _, ok := parseSendAt(form.SendAt); !ok {
+			bad["send_at"] = "notify.err.send_at.format"
+		}
+	}
 	return form, bad
+}
+
+// lastOn reads a checkbox sent after a hidden "0": on unless the last value is "0" (and
+// on when the form did not send it at all).
+func lastOn(vs []string) bool {
+	return len(vs) == 0 || strings.TrimSpace(vs[len(vs)-1]) != "0"
+}
+
+// parseSendAt reads the schedule as a datetime-local field sends it, in the zone the UI
+// shows and reads times in (Asia/Shanghai): "2026-11-23T14:30", with optional seconds.
+func parseSendAt(v string) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, v, web.Shanghai()); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// pickedNames fills in the names and departments of the people chosen with the picker,
+// for showing the form again; an id the viewer cannot see stays as it is (the service
+// refuses it).
+func (s *Server) pickedNames(ctx context.Context, p *access.Principal, form *web.NotifyForm) {
+	for i, pp := range form.Picked {
+		if person, err := s.dir.GetPerson(ctx, p, pp.ID); err == nil {
+			form.Picked[i] = web.PickedPerson{ID: person.ID, EmployeeNo: person.EmployeeNo, Name: person.Name, Department: person.Department}
+		}
+	}
 }
 
 // splitRefs splits a list of employee numbers or ids typed with commas, spaces, lines
@@ -200,9 +260,19 @@ func sortedKeys(m map[string]bool) []string {
 
 // notifyInput turns the form into the service's input.
 func (s *Server) notifyInput(ctx context.Context, p *access.Principal, form web.NotifyForm) notify.Input {
-	in := notify.Input{Text: form.Text, RequireAck: form.RequireAck, Escalation: &notify.Policy{AfterMinutes: form.AfterMinutes},
+	backup, manager := form.Backup, form.Manager
+	pol := &notify.Policy{AfterMinutes: form.AfterMinutes, Media: form.Media, Backup: &backup, Manager: &manager, MaxSteps: form.MaxSteps}
+	in := notify.Input{Text: form.Text, RequireAck: form.RequireAck, Escalation: pol,
 		Audience: notify.Audience{All: form.All, Departments: sortedKeys(form.Departments), Rosters: sortedKeys(form.Rosters), OnDuty: sortedKeys(form.OnDuty),
 			Organizations: sortedKeys(form.Organizations)}}
+	if t, ok := parseSendAt(form.SendAt); ok {
+		in.SendAt = &t
+	}
+	for _, pp := range form.Picked {
+		if !slices.Contains(in.Audience.People, pp.ID) {
+			in.Audience.People = append(in.Audience.People, pp.ID)
+		}
+	}
 	for _, ref := range splitRefs(form.People) {
 		if id := s.personRef(ctx, p, ref); id != "" && !slices.Contains(in.Audience.People, id) {
 			in.Audience.People = append(in.Audience.People, id)
@@ -211,12 +281,13 @@ func (s *Server) notifyInput(ctx context.Context, p *access.Principal, form web.
 	return in
 }
 
-// notifyErrors translates the local and the service's validation messages.
+// notifyErrors translates the local (field → message key) and the service's
+// validation messages.
 func notifyErrors(lang web.Lang, local map[string]string, err error) map[string]string {
 	out := fieldErrors(lang, err, "notify.err.")
-	for k := range local {
+	for k, key := range local {
 		if _, ok := out[k]; !ok {
-			out[k] = lang.T("notify.err." + k)
+			out[k] = lang.T(key)
 		}
 	}
 	if err != nil && len(out) == 0 {
@@ -254,6 +325,7 @@ func (s *Server) doNotifyPreview(w http.ResponseWriter, r *http.Request, p *acce
 	}
 	lang := langOf(r, p)
 	form, bad := parseNotifyForm(r.PostForm)
+	s.pickedNames(r.Context(), p, &form)
 	status := http.StatusOK
 	var preview *web.NotifyPreview
 	var fe map[string]string
@@ -285,6 +357,7 @@ func (s *Server) doNotify(w http.ResponseWriter, r *http.Request, p *access.Prin
 	}
 	lang := langOf(r, p)
 	form, bad := parseNotifyForm(r.PostForm)
+	s.pickedNames(r.Context(), p, &form)
 	if len(bad) > 0 {
 		return s.renderIncidentWith(w, r, p, http.StatusUnprocessableEntity, notifyState{form: &form, errors: notifyErrors(lang, bad, nil)})
 	}
@@ -352,8 +425,8 @@ func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, p *access.P
 	}
 	active := inc.Status == "active"
 	data := web.BoardData{IncidentID: inc.ID, IncidentTitle: inc.Title, IncidentLevel: inc.Level, IncidentActive: active, Drill: inc.Drill || n.Drill,
-		NotificationID: n.ID, Text: n.Text, Status: n.Status, Creator: n.Creator, ApprovedBy: n.ApprovedBy, CreatedAt: n.CreatedAt, RequireAck: n.RequireAck,
-		Live: live, CanWrite: active && p.Can(access.IncidentWrite),
+		NotificationID: n.ID, Text: n.Text, Status: n.Status, Creator: n.Creator, ApprovedBy: n.ApprovedBy, CreatedAt: n.CreatedAt, SendAt: n.SendAt,
+		RequireAck: n.RequireAck, Policy: policyView(n.Policy), Live: live, CanWrite: active && p.Can(access.IncidentWrite),
 		Followup: web.NotifyForm{RequireAck: n.RequireAck}}
 	data.CanApprove = data.CanWrite && n.Status == "pending_approval" && n.Creator != p.Username
 	if data.Timeline, err = s.timelineView(ctx, langOf(r, p), p, inc, n.ID); err != nil {
@@ -365,6 +438,20 @@ func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, p *access.P
 	v := s.view(r, p, "board.title", "incidents", data)
 	v.Title = langOf(r, p).T("board.title") + " · " + inc.Title
 	return s.web.Render(w, status, "board", v)
+}
+
+// policyView shows a notification's escalation policy with the service's defaults
+// filled in.
+func policyView(pol notify.Policy) web.PolicyView {
+	v := web.PolicyView{AfterMinutes: pol.AfterMinutes, Media: pol.Media, Backup: pol.Backup == nil || *pol.Backup,
+		Manager: pol.Manager == nil || *pol.Manager, MaxSteps: pol.MaxSteps}
+	if v.AfterMinutes <= 0 {
+		v.AfterMinutes = defaultAfterMinutes
+	}
+	if v.MaxSteps <= 0 {
+		v.MaxSteps = web.DefaultMaxSteps
+	}
+	return v
 }
 
 // pageBoardLive is the live part of a board on its own, as the page refreshes it.

@@ -76,7 +76,7 @@ var notifyMessages = map[string]msg{
 	"notify.err.audience.organizations":   {"有外部单位不存在。", "An organization does not exist."},
 	"notify.err.text":                     {"请填写消息内容（最多 1000 字）。", "Enter a message (at most 1000 characters)."},
 	"notify.err.escalation.after_minutes": {"请填写 1 到 1440 之间的分钟数。", "Enter 1 to 1440 minutes."},
-	"notify.err.send_at":                  {"发送时间须在一年之内。", "The send time must be within a year."},
+	"notify.err.send_at":                  {"请选择从现在起一年之内的发送时间。", "Choose a send time from now to a year ahead."},
 
 	// Notification statuses, media, timeline kinds and board list statuses.
 	"nstatus.pending_approval": {"等待批准", "Waiting for approval"},

@@ -34,10 +34,68 @@ type NotifyForm struct {
 	Rosters       map[string]bool
 	OnDuty        map[string]bool
 	Organizations map[string]bool
-	People        string // employee numbers or person ids, separated by commas, spaces or lines
+	People        string         // employee numbers or person ids, separated by commas, spaces or lines
+	Picked        []PickedPerson // people chosen with the live picker
 	Text          string
 	RequireAck    bool
 	AfterMinutes  int
+	SendAt        string   // schedule as typed (datetime-local, Asia/Shanghai); "" sends now
+	Media         []string // escalation media in order; none: each person's channels in their own order
+	Backup        bool     // escalate to the roster backup
+	Manager       bool     // then to the manager
+	MaxSteps      int      // rungs of a recipient's own channels tried in all
+}
+
+// NotifyMedia are the media the escalation options offer, in their usual order.
+var NotifyMedia = []string{"sms", "voice", "email", "wecom", "dingtalk", "feishu"}
+
+// DefaultMaxSteps is the number of rungs the notification service tries by default.
+const DefaultMaxSteps = 6
+
+// MediaSlots is the chosen media order padded with "" to one entry per medium, for
+// the form's "1st, 2nd, …" selects.
+func (f NotifyForm) MediaSlots() []string {
+	out := make([]string, len(NotifyMedia))
+	copy(out, f.Media)
+	return out
+}
+
+// Customized reports whether the schedule or the escalation options differ from their
+// defaults, so that the form shows them open.
+func (f NotifyForm) Customized() bool {
+	return f.SendAt != "" || len(f.Media) > 0 || !f.Backup || !f.Manager || (f.MaxSteps != 0 && f.MaxSteps != DefaultMaxSteps)
+}
+
+// PickedPerson is a person offered or chosen by the notify form's people picker: name
+// and department only, never a contact value.
+type PickedPerson struct {
+	ID         string
+	EmployeeNo string
+	Name       string
+	Department string // name path
+	Chosen     bool   // already in the form (search results only)
+}
+
+// PeoplePickData is the data of the people picker's search results.
+type PeoplePickData struct {
+	IncidentID string
+	Q          string
+	Results    []PickedPerson
+	More       bool // there are more matches than shown
+}
+
+// PeopleChipData is the data of one chosen person's chip in the notify form.
+type PeopleChipData struct {
+	IncidentID string
+	Person     PickedPerson
+}
+
+// PickItem is one search result of the people picker; OOB marks it as replacing the
+// result shown (htmx out-of-band), once the person was added.
+type PickItem struct {
+	IncidentID string
+	Person     PickedPerson
+	OOB        bool
 }
 
 // NotifyPreview is the recipient count of an audience before sending.
@@ -59,6 +117,7 @@ type MediaCount struct {
 type NotifySummary struct {
 	ID, Text, Status, Creator string
 	CreatedAt                 time.Time
+	SendAt                    time.Time // when it goes out (scheduled) or went out
 	Recipients, Sent, Acked   int
 	NeedHelp                  int
 }
@@ -77,6 +136,9 @@ type NotifyPanel struct {
 	Organizations []NotifyOption
 	Notifications []NotifySummary
 }
+
+// MediaChoices are the media the escalation options offer.
+func (NotifyPanel) MediaChoices() []string { return NotifyMedia }
 
 // BoardCounts are the counts of a notification's live board.
 type BoardCounts struct {
@@ -128,7 +190,9 @@ type BoardData struct {
 	Creator        string
 	ApprovedBy     string
 	CreatedAt      time.Time
+	SendAt         time.Time // when a scheduled notification goes out
 	RequireAck     bool
+	Policy         PolicyView
 	Live           BoardLive
 	CanWrite       bool // may cancel, follow up and update the timeline
 	CanApprove     bool // another responder than the sender, while it waits
@@ -136,6 +200,15 @@ type BoardData struct {
 	FollowupErrors map[string]string
 	Timeline       TimelineView
 	Notice         string // translated notice, e.g. after approving
+}
+
+// PolicyView is a notification's escalation policy as its board shows it.
+type PolicyView struct {
+	AfterMinutes int
+	Media        []string // in order; none: each person's channels in their own order
+	Backup       bool
+	Manager      bool
+	MaxSteps     int
 }
 
 // ProviderRow is one provider account on the providers page.

@@ -21,7 +21,8 @@ type GrantBanner struct {
 func AuditActions() []string {
 	return []string{"login", "person.reveal", "organization.reveal", "user.create", "user.update", "token.create", "token.revoke",
 		"keys.rotate", "incident.report", "incident.close", "breakglass.open", "breakglass.view", "breakglass.end",
-		"retention.purge", "person.self_export", "export.request", "export.approve", "export.reject", "export.download"}
+		"retention.purge", "person.self_export", "export.request", "export.approve", "export.reject", "export.download",
+		"notification.create", "notification.approve", "notification.cancel", "notification.board_view"}
 }
 
 // AuditOutcomes are the outcomes an audit record can have.

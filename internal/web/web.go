@@ -33,7 +33,7 @@ var pageNames = []string{"login", "people", "person", "departments", "error",
 	"rosters", "roster", "roster-print",
 	"reviews", "review", "review-report",
 	"ack",
-	"board", "providers"}
+	"board", "providers", "incident-report", "drills", "remediation"}
 
 // Renderer renders pages and fragments. It is built once and safe for concurrent use:
 // every language has its own immutable template sets, so nothing changes per request.
@@ -206,6 +206,18 @@ func (r *Renderer) funcs(lang Lang) template.FuncMap {
 		"lastpart":  lastPart,
 		"deptchain": deptChain,
 		"list":      func(s ...string) []string { return s },
+		"duration":  lang.Duration,
+		"inc":       func(i int) int { return i + 1 },
+		"medialist": func(ms []string) string {
+			out := make([]string, len(ms))
+			for i, m := range ms {
+				out[i] = lang.Label("media", m)
+			}
+			return strings.Join(out, " → ")
+		},
+		"pickitem": func(id string, p PickedPerson, oob bool) PickItem {
+			return PickItem{IncidentID: id, Person: p, OOB: oob}
+		},
 	}
 }
 

@@ -18,6 +18,32 @@
     var b = e.target.closest && e.target.closest("[data-print]");
     if (b) { e.preventDefault(); window.print(); }
   });
+  // The notify form's people picker: a chip's button removes the person again, and
+  // Enter in the search box searches instead of submitting the notify form.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-chip-remove]");
+    if (!b) { return; }
+    e.preventDefault();
+    var chip = b.closest(".chip");
+    var search = document.querySelector("[data-picker-search]");
+    if (chip) {
+      var item = document.getElementById("pick-" + (chip.id || "").replace(/^chip-/, ""));
+      chip.remove();
+      if (item && window.htmx && search && search.value) { window.htmx.trigger(search, "search"); }
+      else if (item) { item.remove(); }
+    }
+    if (search) { search.focus(); }
+  });
+  function pickerEnter(e) {
+    var el = e.target;
+    if (e.key !== "Enter" || !el.hasAttribute || !el.hasAttribute("data-picker-search")) { return false; }
+    e.preventDefault();
+    return true;
+  }
+  document.addEventListener("keydown", function (e) {
+    if (pickerEnter(e) && window.htmx) { window.htmx.trigger(e.target, "search"); }
+  });
+  document.addEventListener("keypress", pickerEnter);
   // The server could not be reached: say so instead of doing nothing.
   document.addEventListener("htmx:sendError", function () {
     var f = flash();
