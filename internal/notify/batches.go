@@ -1,10 +1,12 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"lifeline/internal/store"
@@ -20,6 +22,11 @@ func (s *Service) writePlans(ctx context.Context, tx *sql.Tx, n Notification, pl
 	if n.Status == "pending_approval" {
 		notBefore = farFuture
 	}
+	// In owner order, so that recipients_owner grows only at its end (contacts first:
+	// their person is empty, as SQLite puts NULL first).
+	slices.SortStableFunc(plans, func(a, b planned) int {
+		return cmp.Or(cmp.Compare(a.personID, b.personID), cmp.Compare(a.contactID, b.contactID))
+	})
 	if len(plans) <= s.cfg.Inline {
 		_, err := s.insertRecipients(ctx, tx, n, plans, rowsAs{notBefore: notBefore, state: "queued"})
 		return err
@@ -103,7 +110,8 @@ func loadSendInfo(ctx context.Context, q store.Querier, id string) (sendInfo, er
 }
 
 // expand turns ready batches holding up to about want recipients into recipient rows
-// and first deliveries leased to this process, and returns those deliveries for sending.
+// and first deliveries leased to this process, and returns those deliveries for sending
+// (without their sealed channels: see attachSealed).
 // The batch is marked expanded in the same transaction, so it is expanded once: after a
 // crash its deliveries are claimed again like any other whose lease lapsed.
 func (s *Service) expand(ctx context.Context, tx *sql.Tx, want int) ([]claimed, error) {
@@ -134,11 +142,11 @@ func (s *Service) expand(ctx context.Context, tx *sql.Tx, want int) ([]claimed, 
 				drill: si.n.Drill, requireAck: si.n.RequireAck})
 		}
 	}
-	return jobs, s.attachSealed(ctx, tx, jobs)
+	return jobs, nil
 }
 
 // attachSealed loads the sealed channel values of jobs (opened only in the send).
-func (s *Service) attachSealed(ctx context.Context, tx *sql.Tx, jobs []claimed) error {
+func (s *Service) attachSealed(ctx context.Context, q store.Querier, jobs []claimed) error {
 	if len(jobs) == 0 {
 		return nil
 	}
@@ -149,7 +157,7 @@ func (s *Service) attachSealed(ctx context.Context, tx *sql.Tx, jobs []claimed) 
 	sealed := make(map[string][]byte, len(ids))
 	for start := 0; start < len(ids); start += 500 {
 		pred, args := inPred(s.db.Engine == store.Postgres, "id", ids[start:min(start+500, len(ids))], 0)
-		rows, err := tx.QueryContext(ctx, `SELECT id, sealed FROM channels WHERE `+pred, args...)
+		rows, err := q.QueryContext(ctx, `SELECT id, sealed FROM channels WHERE `+pred, args...)
 		if err != nil {
 			return fmt.Errorf("load channels to send to: %w", err)
 		}

@@ -89,7 +89,7 @@ func (s *Service) dispatchLoop(ctx context.Context) {
 				n = 0
 			}
 			buf = buf[:0]
-			more = want > 0 && n == want
+			more = want > 0 && n >= want // an expanded batch may bring more than asked
 			if more || len(d.results) > 0 {
 				continue
 			}
@@ -162,7 +162,7 @@ func (d *dispatcher) cycle(ctx context.Context, outs []outcome, want int) (int, 
 			return 0, err
 		}
 	}
-	var jobs []claimed
+	var jobs, expanded []claimed
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if err := s.writeOutcomes(ctx, tx, outs); err != nil {
 			return err
@@ -175,8 +175,7 @@ func (d *dispatcher) cycle(ctx context.Context, outs []outcome, want int) (int, 
 			return err
 		}
 		// Then the recipients of large notifications not yet written as rows.
-		more, err := s.expand(ctx, tx, want-len(jobs))
-		jobs = append(jobs, more...)
+		expanded, err = s.expand(ctx, tx, want-len(jobs))
 		return err
 	})
 	if err != nil {
@@ -184,18 +183,41 @@ func (d *dispatcher) cycle(ctx context.Context, outs []outcome, want int) (int, 
 	}
 	d.forget(outs)
 	d.mu.Lock()
-	for _, j := range jobs {
+	for _, j := range append(jobs, expanded...) {
 		d.inflight[j.id] = true
 	}
 	d.mu.Unlock()
+	d.start(ctx, jobs, provs)
+	if len(expanded) > 0 {
+		// The channels of expanded deliveries are read from a reader, not in the writer's
+		// transaction: the one SQLite writer is what limits a broadcast.
+		d.sends.Add(1)
+		go func() {
+			defer d.sends.Done()
+			if err := s.attachSealed(ctx, s.db.Read, expanded); err != nil {
+				s.log.Error("load channels to send to", "error", err.Error())
+				for _, j := range expanded {
+					// Back to the queue at once, to be claimed again with its channel.
+					d.results <- outcome{id: j.id, recipientID: j.recipientID, channelID: j.channelID, kind: outRetry, notBefore: s.clock.Now()}
+				}
+				return
+			}
+			d.start(ctx, expanded, provs)
+		}()
+	}
+	return len(jobs) + len(expanded), nil
+}
+
+// start sends claimed deliveries, each in its own goroutine (the providers' slots bound
+// how many are in flight), and reports their outcomes.
+func (d *dispatcher) start(ctx context.Context, jobs []claimed, provs map[string][]*provider) {
 	for _, j := range jobs {
 		d.sends.Add(1)
 		go func(j claimed) {
 			defer d.sends.Done()
-			d.results <- s.send(ctx, j, provs[j.media])
+			d.results <- d.s.send(ctx, j, provs[j.media])
 		}(j)
 	}
-	return len(jobs), nil
 }
 
 // claim reserves up to n ready deliveries with a lease and loads what their sends need.

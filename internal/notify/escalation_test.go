@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"lifeline/internal/channel"
 	"lifeline/internal/notify"
 	"lifeline/internal/roster"
 	"lifeline/internal/store/storetest"
@@ -62,7 +63,7 @@ func TestEscalation(t *testing.T) {
 			ctx := context.Background()
 			en := newEnv(t, e, notify.Config{})
 			sk := newSink(t, "gateway-secret-0123456789")
-			en.gateway(sk, "gw", 0)
+			gw := en.gateway(sk, "gw", 0)
 			en.logProvider("voice")
 			mgr := en.person("M1", "经理", "", "mobile", "13900000001")
 			a := en.person("A1", "值班员", mgr, "mobile", "13900000002")
@@ -104,6 +105,14 @@ func TestEscalation(t *testing.T) {
 			}
 			step(5*time.Minute, 0, "self/sms/sent", "self/voice/sent", "backup/sms/sent", "manager/sms/sent")
 			step(time.Hour, 0, "self/sms/sent", "self/voice/sent", "backup/sms/sent", "manager/sms/sent")
+			// The backup answers the escalation by SMS: the recipient is acknowledged, by the backup.
+			if err := en.svc.ApplyEvents(ctx, gw.ID, []channel.Event{{Status: channel.EventReply, From: "+8613900000003", Text: "收到"}}); err != nil {
+				t.Fatal(err)
+			}
+			var by string
+			if err := en.db.Read.QueryRow(`SELECT acked_by FROM recipients WHERE notification_id = $1`, nt.ID).Scan(&by); err != nil || by != "backup" {
+				t.Fatalf("acknowledged by %q (%v), want the backup", by, err)
+			}
 
 			// A second notification: the answer arrives while the call is queued.
 			nt2, err := en.svc.Create(ctx, en.sys, en.incident, notify.Input{Audience: notify.Audience{People: []string{a}},

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 
 	"lifeline/internal/channel"
@@ -154,17 +155,97 @@ func (s *Service) applyReceipt(ctx context.Context, providerID string, ev channe
 // latestDeliveryTo finds the delivery most recently sent to a number whose link is
 // still open.
 func (s *Service) latestDeliveryTo(ctx context.Context, e164 string) (string, error) {
-	var id string
-	err := s.db.Read.QueryRowContext(ctx, `SELECT d.id FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-		WHERE d.address_index = $1 AND d.sent_at IS NOT NULL AND n.ack_until > $2 AND n.require_ack
-		ORDER BY d.sent_at DESC LIMIT 1`, directory.PhoneLookup(s.vault, e164), store.TS(s.clock.Now())).Scan(&id)
-	if err == sql.ErrNoRows {
+	idx := []string{directory.PhoneLookup(s.vault, e164)}
+	owners, err := s.ownersOf(ctx, "", idx)
+	if err != nil {
+		return "", err
+	}
+	id, err := s.latestAckable(ctx, owners, idx, false)
+	if errs.KindOf(err) == errs.NotFound {
 		return "", errs.E(errs.NotFound, "no recent notification to this number")
 	}
+	return id, err
+}
+
+// owner is a person or an external contact.
+type owner struct{ personID, contactID string }
+
+// ownersOf finds who has a channel (of kind, or of any kind when "") with one of the
+// blind indexes.
+func (s *Service) ownersOf(ctx context.Context, kind string, idx []string) ([]owner, error) {
+	pred, args := inPred(s.db.Engine == store.Postgres, "lookup", idx, 1)
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT DISTINCT COALESCE(person_id, ''), COALESCE(contact_id, '') FROM channels
+		WHERE ($1 = '' OR kind = $1) AND `+pred, append([]any{kind}, args...)...)
 	if err != nil {
-		return "", fmt.Errorf("find delivery: %w", err)
+		return nil, fmt.Errorf("find the account's owner: %w", err)
 	}
-	return id, nil
+	defer rows.Close()
+	var out []owner
+	for rows.Next() {
+		var o owner
+		if err := rows.Scan(&o.personID, &o.contactID); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// latestAckable finds the delivery most recently sent to one of owners, of a
+// notification whose link is still open and that asks for an acknowledgement: as a
+// recipient themselves, or as someone's backup or manager. It counts deliveries to a
+// channel whose blind index is in idx, or, with anyOwnChannel, to any channel of theirs.
+func (s *Service) latestAckable(ctx context.Context, owners []owner, idx []string, anyOwnChannel bool) (string, error) {
+	pg := s.db.Engine == store.Postgres
+	now := store.TS(s.clock.Now())
+	var best string
+	var bestAt time.Time
+	consider := func(q string, args ...any) error {
+		var id string
+		var at time.Time
+		err := s.db.Read.QueryRowContext(ctx, q, args...).Scan(&id, &at)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("find delivery: %w", err)
+		}
+		if best == "" || at.After(bestAt) {
+			best, bestAt = id, at
+		}
+		return nil
+	}
+	for _, o := range owners {
+		col, who, self := "r.person_id = $2", o.personID, "person_id = $2"
+		if o.personID == "" {
+			col, who, self = "r.person_id IS NULL AND r.contact_id = $2", o.contactID, "contact_id = $2"
+		}
+		addr, addrArgs := "d.address_index IN (SELECT lookup FROM channels WHERE "+self+")", []any(nil)
+		if !anyOwnChannel {
+			addr, addrArgs = inPred(pg, "d.address_index", idx, 2)
+		}
+		args := append([]any{now, who}, addrArgs...)
+		// As a recipient: through the recipients of open notifications (by owner).
+		if err := consider(`SELECT d.id, d.sent_at FROM notifications n JOIN recipients r ON r.notification_id = n.id
+			JOIN deliveries d ON d.recipient_id = r.id
+			WHERE n.require_ack AND n.ack_until > $1 AND `+col+` AND d.target = 'self' AND d.sent_at IS NOT NULL AND `+addr+`
+			ORDER BY d.sent_at DESC LIMIT 1`, args...); err != nil {
+			return "", err
+		}
+		if o.personID == "" {
+			continue // backups and managers are people
+		}
+		// As a backup or manager: the deliveries escalated to them.
+		if err := consider(`SELECT d.id, d.sent_at FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+			WHERE d.person_id = $2 AND d.target <> 'self' AND n.require_ack AND n.ack_until > $1 AND d.sent_at IS NOT NULL AND `+addr+`
+			ORDER BY d.sent_at DESC LIMIT 1`, args...); err != nil {
+			return "", err
+		}
+	}
+	if best == "" {
+		return "", errs.E(errs.NotFound, "no recent notification to this account")
+	}
+	return best, nil
 }
 
 // imChannelKinds maps the IM a reply came over to the kind of channel that stores such
@@ -205,50 +286,13 @@ func (s *Service) imReplyDelivery(ctx context.Context, ev channel.Event) (string
 	if len(idx) == 0 {
 		return "", errs.E(errs.NotFound, "no account in the reply")
 	}
-	pg := s.db.Engine == store.Postgres
-	pred, args := inPred(pg, "lookup", idx, 1)
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT DISTINCT COALESCE(person_id, ''), COALESCE(contact_id, '') FROM channels
-		WHERE kind = $1 AND `+pred, append([]any{kind}, args...)...)
+	owners, err := s.ownersOf(ctx, kind, idx)
 	if err != nil {
-		return "", fmt.Errorf("find the account's owner: %w", err)
-	}
-	var owners [][2]string
-	for rows.Next() {
-		var o [2]string
-		if err := rows.Scan(&o[0], &o[1]); err != nil {
-			rows.Close()
-			return "", err
-		}
-		owners = append(owners, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return "", err
 	}
-	now := store.TS(s.clock.Now())
-	var q string
-	var qargs []any
-	switch {
-	case len(owners) == 1 && owners[0][0] != "":
-		q, qargs = `d.person_id = $2 AND d.address_index IN (SELECT lookup FROM channels WHERE person_id = $2)`, []any{now, owners[0][0]}
-	case len(owners) == 1 && owners[0][1] != "":
-		q, qargs = `d.contact_id = $2 AND d.address_index IN (SELECT lookup FROM channels WHERE contact_id = $2)`, []any{now, owners[0][1]}
-	default:
-		var a []any
-		q, a = inPred(pg, "d.address_index", idx, 1)
-		qargs = append([]any{now}, a...)
-	}
-	var id string
-	err = s.db.Read.QueryRowContext(ctx, `SELECT d.id FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-		WHERE `+q+` AND d.sent_at IS NOT NULL AND n.ack_until > $1 AND n.require_ack
-		ORDER BY d.sent_at DESC LIMIT 1`, qargs...).Scan(&id)
-	if err == sql.ErrNoRows {
-		return "", errs.E(errs.NotFound, "no recent notification to this account")
-	}
-	if err != nil {
-		return "", fmt.Errorf("find delivery: %w", err)
-	}
-	return id, nil
+	// One owner: any of their channels (they may answer in the app what reached them by
+	// SMS). Several: only deliveries to the account itself.
+	return s.latestAckable(ctx, owners, idx, len(owners) == 1)
 }
 
 // ParseReply reads an SMS or IM reply: "1" or 平安 is safe, "2" or 求助 needs help, 收到 or

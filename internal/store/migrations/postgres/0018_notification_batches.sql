@@ -18,14 +18,24 @@ CREATE TABLE notification_batches (
     created_at      TIMESTAMPTZ NOT NULL,
     UNIQUE (notification_id, seq)
 );
-CREATE INDEX notification_batches_ready ON notification_batches(not_before) WHERE state = 'queued';
+CREATE INDEX notification_batches_ready ON notification_batches(not_before, seq) WHERE state = 'queued';
 
 -- An acknowledgement changes ack_status: an index on it moved one entry per answer (two
--- more pages written per acknowledgement). Recipients by notification, and the short
--- need-help list by a partial index that only "need help" answers touch.
+-- more pages written per acknowledgement). Recipients by notification and owner (the
+-- dispatcher writes a notification's recipients in owner order, so this index only ever
+-- grows at its end), and the short need-help list by a partial index that only "need
+-- help" answers touch.
 DROP INDEX recipients_notification;
-CREATE INDEX recipients_notification ON recipients(notification_id);
+CREATE INDEX recipients_owner ON recipients(notification_id, person_id, contact_id);
 CREATE INDEX recipients_need_help ON recipients(notification_id, acked_at) WHERE ack_status = 'need_help';
+
+-- Replies (SMS, IM) are matched through the sender's channels to their owner, then to
+-- the owner's recipients of open notifications (recipients_owner) or, for a backup or
+-- manager answering an escalation, to the deliveries escalated to them. An index of every
+-- delivery by address took one random page write per message, the largest single cost
+-- of a broadcast.
+DROP INDEX deliveries_address;
+CREATE INDEX deliveries_escalated ON deliveries(person_id) WHERE target <> 'self';
 
 -- Counting a notification of 100,000 recipients joined and grouped every delivery by
 -- recipient (seconds, for a status board that refreshes every second). The first time a
