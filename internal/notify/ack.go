@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"lifeline/internal/errs"
@@ -123,9 +124,19 @@ type ackBatcher struct {
 	done chan struct{}
 }
 
+// newAckBatcher starts the group committers: one on SQLite (one writer), two on
+// PostgreSQL, where one group is written while the other waits for its commit.
 func newAckBatcher(s *Service) *ackBatcher {
 	b := &ackBatcher{s: s, in: make(chan ackReq, 4096), quit: make(chan struct{}), done: make(chan struct{})}
-	go b.run()
+	workers := 1
+	if s.db.Engine == store.Postgres {
+		workers = 2
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(b.run)
+	}
+	go func() { wg.Wait(); close(b.done) }()
 	return b
 }
 
@@ -156,7 +167,6 @@ func (b *ackBatcher) close() {
 }
 
 func (b *ackBatcher) run() {
-	defer close(b.done)
 	for {
 		var batch []ackReq
 		select {
@@ -175,6 +185,11 @@ func (b *ackBatcher) run() {
 			}
 		}
 		results := b.s.writeAcks(batch)
+		for attempt := 0; attempt < 3 && retryable(results); attempt++ {
+			// Two groups answering for the same recipient at once can deadlock on
+			// PostgreSQL; the database picks one to fail, and it is written again.
+			results = b.s.writeAcks(batch)
+		}
 		for i, r := range batch {
 			r.done <- results[i]
 		}
@@ -256,7 +271,7 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 				statuses[i], vias[i], dels[i], whos[i], notes[i] = a.status, a.via, a.deliveryID, a.who, a.note
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE recipients r SET ack_status = v.status, ack_note = v.note, ack_via = v.via,
-					ack_delivery_id = v.delivery, acked_by = v.who, acked_at = COALESCE(r.acked_at, $1), next_step_at = NULL
+					ack_delivery_id = v.delivery, acked_by = v.who, acked_at = COALESCE(r.acked_at, $1)
 				FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[]) AS v(id, status, note, via, delivery, who)
 				WHERE r.id = v.id`, ts, recips, statuses, notes, vias, dels, whos); err != nil {
 				return fmt.Errorf("record acknowledgements: %w", err)
@@ -265,7 +280,7 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 			// One prepared statement for the group: parsing SQL is a large share of a
 			// single-row update's cost on SQLite.
 			stmt, err := tx.PrepareContext(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
-				acked_by = $5, acked_at = COALESCE(acked_at, $6), next_step_at = NULL WHERE id = $7`)
+				acked_by = $5, acked_at = COALESCE(acked_at, $6) WHERE id = $7`)
 			if err != nil {
 				return fmt.Errorf("prepare acknowledgement: %w", err)
 			}
@@ -300,4 +315,19 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 		}
 	}
 	return results
+}
+
+// retryable reports whether a group failed as a whole on a deadlock or serialization
+// failure (PostgreSQL 40P01, 40001), which writing it again resolves.
+func retryable(results []error) bool {
+	if len(results) == 0 || results[0] == nil {
+		return false
+	}
+	msg := results[0].Error()
+	for _, err := range results[1:] {
+		if err == nil || err.Error() != msg {
+			return false // not a failure of the whole group
+		}
+	}
+	return strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "SQLSTATE 40001")
 }

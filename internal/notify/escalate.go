@@ -38,6 +38,12 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'sending' WHERE status = 'scheduled' AND send_at <= $1`, store.TS(now)); err != nil {
 			return fmt.Errorf("start scheduled notifications: %w", err)
 		}
+		// Answers leave the escalation time in place (see migration 0018): clear it for
+		// those answered whose time has passed, in bulk.
+		if _, err := tx.ExecContext(ctx, `UPDATE recipients SET next_step_at = NULL WHERE id IN (SELECT id FROM recipients
+			WHERE next_step_at IS NOT NULL AND next_step_at <= $1 AND acked_at IS NOT NULL LIMIT 20000)`, store.TS(now)); err != nil {
+			return fmt.Errorf("clear answered escalations: %w", err)
+		}
 		lock := ""
 		if s.db.Engine == store.Postgres {
 			lock = " FOR UPDATE OF r SKIP LOCKED"
