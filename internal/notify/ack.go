@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"lifeline/internal/errs"
@@ -124,19 +123,9 @@ type ackBatcher struct {
 	done chan struct{}
 }
 
-// newAckBatcher starts the group committers: one on SQLite (one writer), two on
-// PostgreSQL, where one group is written while the other waits for its commit.
 func newAckBatcher(s *Service) *ackBatcher {
 	b := &ackBatcher{s: s, in: make(chan ackReq, 4096), quit: make(chan struct{}), done: make(chan struct{})}
-	workers := 1
-	if s.db.Engine == store.Postgres {
-		workers = 2
-	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(b.run)
-	}
-	go func() { wg.Wait(); close(b.done) }()
+	go b.run()
 	return b
 }
 
@@ -167,6 +156,7 @@ func (b *ackBatcher) close() {
 }
 
 func (b *ackBatcher) run() {
+	defer close(b.done)
 	for {
 		var batch []ackReq
 		select {
@@ -185,11 +175,6 @@ func (b *ackBatcher) run() {
 			}
 		}
 		results := b.s.writeAcks(batch)
-		for attempt := 0; attempt < 3 && retryable(results); attempt++ {
-			// Two groups answering for the same recipient at once can deadlock on
-			// PostgreSQL; the database picks one to fail, and it is written again.
-			results = b.s.writeAcks(batch)
-		}
 		for i, r := range batch {
 			r.done <- results[i]
 		}
@@ -315,19 +300,4 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 		}
 	}
 	return results
-}
-
-// retryable reports whether a group failed as a whole on a deadlock or serialization
-// failure (PostgreSQL 40P01, 40001), which writing it again resolves.
-func retryable(results []error) bool {
-	if len(results) == 0 || results[0] == nil {
-		return false
-	}
-	msg := results[0].Error()
-	for _, err := range results[1:] {
-		if err == nil || err.Error() != msg {
-			return false // not a failure of the whole group
-		}
-	}
-	return strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "SQLSTATE 40001")
 }
