@@ -41,6 +41,13 @@ func (w *RecheckWorker) Work(ctx context.Context, _ *river.Job[RecheckArgs]) err
 	if fresh {
 		return nil
 	}
+	// A broadcast going out has the database (on SQLite, its one writer) first: a full
+	// recheck of a large directory would hold it for seconds while messages wait. The
+	// findings catch up at the first round after the sending is done (failed
+	// deliveries, which change the version, are then counted once).
+	if busy, err := sending(ctx, w.Quality.db, time.Now()); err != nil || busy {
+		return err
+	}
 	if _, err := w.Quality.Recheck(ctx); err != nil {
 		return err
 	}
@@ -65,4 +72,18 @@ func dataVersion(ctx context.Context, db *store.DB) (string, error) {
 		return "", fmt.Errorf("data version: %w", err)
 	}
 	return fmt.Sprintf("%s/%d/%d/%d/%d", last.String, people, channels, contacts, failed), nil
+}
+
+// sending reports whether notifications are being sent: deliveries ready or in flight,
+// or batches of a large notification not yet expanded (the queue's own indexes answer).
+func sending(ctx context.Context, db *store.DB, now time.Time) (bool, error) {
+	var n int
+	err := db.Read.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE state IN ('queued', 'sending') AND not_before <= $1 LIMIT 1) d) +
+			(SELECT COUNT(*) FROM (SELECT 1 FROM notification_batches WHERE state = 'queued' AND not_before <= $1 LIMIT 1) b)`,
+		store.TS(now.Add(time.Minute))).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("notifications being sent: %w", err)
+	}
+	return n > 0, nil
 }
