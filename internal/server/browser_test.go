@@ -354,6 +354,29 @@ type webClient struct {
 	c    *http.Client
 }
 
+// loginWeb signs user in through the login form and returns their client.
+func loginWeb(t *testing.T, base, user, password string) *webClient {
+	t.Helper()
+	c := newWebClient(t, base)
+	if st, h, body := c.do("POST", "/login", url.Values{"username": {user}, "password": {password}}); st != http.StatusSeeOther {
+		t.Fatalf("login %s = %d %s\n%.300s", user, st, h.Get("Location"), body)
+	}
+	return c
+}
+
+// checkPage fails the test unless a page answered want and its body holds each of contains.
+func checkPage(t *testing.T, what string, st, want int, body string, contains ...string) {
+	t.Helper()
+	if st != want {
+		t.Fatalf("%s: status %d, want %d\n%.2000s", what, st, want, body)
+	}
+	for _, s := range contains {
+		if !strings.Contains(body, s) {
+			t.Errorf("%s: body lacks %q", what, s)
+		}
+	}
+}
+
 func newWebClient(t *testing.T, base string) *webClient {
 	jar, err := cookiejar.New(nil)
 	if err != nil {

@@ -392,11 +392,7 @@ func TestWebImportAndQuality(t *testing.T) {
 	}
 	login := func(user string) *webClient {
 		t.Helper()
-		c := newWebClient(t, a.URL)
-		if st, h, body := c.do("POST", "/login", url.Values{"username": {user}, "password": {pw}}); st != http.StatusSeeOther {
-			t.Fatalf("login %s = %d %s\n%.300s", user, st, h.Get("Location"), body)
-		}
-		return c
+		return loginWeb(t, a.URL, user, pw)
 	}
 	want := func(what string, got, wantStatus int, body string, contains ...string) {
 		t.Helper()

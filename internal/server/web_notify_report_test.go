@@ -93,22 +93,11 @@ func testWebNotifyReport(t *testing.T, e storetest.Engine) {
 
 	login := func(user string) *webClient {
 		t.Helper()
-		c := newWebClient(t, a.URL)
-		if st, h, body := c.do("POST", "/login", url.Values{"username": {user}, "password": {pw}}); st != http.StatusSeeOther {
-			t.Fatalf("login %s = %d %s\n%.300s", user, st, h.Get("Location"), body)
-		}
-		return c
+		return loginWeb(t, a.URL, user, pw)
 	}
 	check := func(what string, st, want int, body string, contains ...string) {
 		t.Helper()
-		if st != want {
-			t.Fatalf("%s: status %d, want %d\n%.2000s", what, st, want, body)
-		}
-		for _, s := range contains {
-			if !strings.Contains(body, s) {
-				t.Errorf("%s: body lacks %q", what, s)
-			}
-		}
+		checkPage(t, what, st, want, body, contains...)
 	}
 	lacks := func(what, body string, s ...string) {
 		t.Helper()

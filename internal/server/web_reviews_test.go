@@ -30,11 +30,7 @@ func TestWebReviews(t *testing.T) {
 	v.link(t, "w-owner", v.person["owner1"])
 	login := func(user string) *webClient {
 		t.Helper()
-		c := newWebClient(t, a.URL)
-		if st, h, body := c.do("POST", "/login", url.Values{"username": {user}, "password": {pw}}); st != http.StatusSeeOther {
-			t.Fatalf("login %s = %d %s\n%.300s", user, st, h.Get("Location"), body)
-		}
-		return c
+		return loginWeb(t, a.URL, user, pw)
 	}
 	check := func(what string, st, want int, body string, contains ...string) {
 		t.Helper()

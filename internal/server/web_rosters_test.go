@@ -29,22 +29,11 @@ func TestWebRosters(t *testing.T) {
 	a.AddUser(t, "r-view", "viewer", pw, "")
 	login := func(user string) *webClient {
 		t.Helper()
-		c := newWebClient(t, a.URL)
-		if st, h, body := c.do("POST", "/login", url.Values{"username": {user}, "password": {pw}}); st != http.StatusSeeOther {
-			t.Fatalf("login %s = %d %s\n%.300s", user, st, h.Get("Location"), body)
-		}
-		return c
+		return loginWeb(t, a.URL, user, pw)
 	}
 	check := func(what string, st, want int, body string, contains ...string) {
 		t.Helper()
-		if st != want {
-			t.Fatalf("%s: status %d, want %d\n%.1500s", what, st, want, body)
-		}
-		for _, s := range contains {
-			if !strings.Contains(body, s) {
-				t.Errorf("%s: body lacks %q", what, s)
-			}
-		}
+		checkPage(t, what, st, want, body, contains...)
 	}
 	admin := login("r-admin")
 	st, _, body := admin.do("GET", "/rosters", nil)
