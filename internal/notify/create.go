@@ -144,13 +144,9 @@ func (s *Service) plan(ctx context.Context, tx *sql.Tx, p *access.Principal, a A
 	if err != nil {
 		return nil, nil, err
 	}
-	provs, err := s.providers(ctx)
+	available, err := s.availableMedia(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	available := map[string]bool{}
-	for m := range provs {
-		available[m] = true
 	}
 	var pids, cids []string
 	for _, t := range targets {

@@ -25,13 +25,9 @@ type due struct {
 // it was read at. It returns how many deliveries it queued.
 func (s *Service) Escalate(ctx context.Context) (int, error) {
 	now := s.clock.Now()
-	provs, err := s.providers(ctx)
+	available, err := s.availableMedia(ctx)
 	if err != nil {
 		return 0, err
-	}
-	available := map[string]bool{}
-	for m := range provs {
-		available[m] = true
 	}
 	queued := 0
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {

@@ -252,3 +252,16 @@ func (s *Service) reloadProviders(ctx context.Context) error {
 	s.provs = next
 	return nil
 }
+
+// availableMedia is the set of media some enabled provider carries.
+func (s *Service) availableMedia(ctx context.Context) (map[string]bool, error) {
+	provs, err := s.providers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	available := make(map[string]bool, len(provs))
+	for m := range provs {
+		available[m] = true
+	}
+	return available, nil
+}

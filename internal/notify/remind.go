@@ -19,13 +19,9 @@ var remindKinds = []string{"review_reminder", "review_overdue"}
 // no acknowledgement) in one transaction with stamping it, so each alert is sent once.
 func (s *Service) RemindAlerts(ctx context.Context) (int, error) {
 	now := s.clock.Now()
-	provs, err := s.providers(ctx)
+	available, err := s.availableMedia(ctx)
 	if err != nil {
 		return 0, err
-	}
-	available := map[string]bool{}
-	for m := range provs {
-		available[m] = true
 	}
 	sent := 0
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
