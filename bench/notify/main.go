@@ -115,6 +115,7 @@ func run() error {
 	dbURL := flag.String("database-url", "", "PostgreSQL URL of an empty database (SQLite when empty)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of serve during the broadcast to this file")
 	profileFor := flag.Duration("profile-for", 20*time.Second, "how long the CPU profile runs")
+	profileKind := flag.String("profile-kind", "profile", "what -cpuprofile saves: profile (CPU) or trace (execution trace, for go tool trace)")
 	profilePhase := flag.String("profile-phase", "broadcast", "what the CPU profile covers from its start: broadcast or acks")
 	flag.Parse()
 	root, _ := filepath.Abs(".")
@@ -174,7 +175,7 @@ func run() error {
 	// Lifeline: POST → every delivery recorded.
 	profiled := make(chan error, 1)
 	if *cpuProfile != "" && *profilePhase == "broadcast" {
-		go func() { profiled <- fetchProfile("http://"+debugAddr, *profileFor, *cpuProfile) }()
+		go func() { profiled <- fetchProfile("http://"+debugAddr, *profileKind, *profileFor, *cpuProfile) }()
 	} else {
 		profiled <- nil
 	}
@@ -245,7 +246,7 @@ func run() error {
 	}
 	if *cpuProfile != "" && *profilePhase == "acks" {
 		go func() {
-			if err := fetchProfile("http://"+debugAddr, *profileFor, *cpuProfile); err != nil {
+			if err := fetchProfile("http://"+debugAddr, *profileKind, *profileFor, *cpuProfile); err != nil {
 				fmt.Fprintln(os.Stderr, "cpu profile:", err)
 			}
 		}()
@@ -270,9 +271,13 @@ func run() error {
 	return nil
 }
 
-// fetchProfile saves a CPU profile of serve taken over d from its --debug-addr.
-func fetchProfile(base string, d time.Duration, file string) error {
-	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, int(d.Seconds())))
+// fetchProfile saves a CPU profile (kind "profile") or an execution trace (kind
+// "trace") of serve taken over d from its --debug-addr.
+func fetchProfile(base, kind string, d time.Duration, file string) error {
+	if kind != "profile" && kind != "trace" {
+		return fmt.Errorf("profile kind %q: want profile or trace", kind)
+	}
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/%s?seconds=%d", base, kind, int(d.Seconds())))
 	if err != nil {
 		return err
 	}

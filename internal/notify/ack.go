@@ -281,14 +281,14 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 			}
 		}
 		for start := 0; start < len(recips); start += 500 {
-			// What was sent is acknowledged; nothing more is sent to someone who answered.
-			pred, args := inPred(pg, "recipient_id", recips[start:min(start+500, len(recips))], 1)
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET
-					state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE 'acknowledged' END,
-					acknowledged_at = CASE WHEN state = 'queued' THEN acknowledged_at ELSE $1 END,
-					lease_until = CASE WHEN state = 'queued' THEN NULL ELSE lease_until END
-				WHERE state IN ('queued', 'sent', 'delivered') AND `+pred, append([]any{ts}, args...)...); err != nil {
-				return fmt.Errorf("acknowledge deliveries: %w", err)
+			// Nothing more is sent to someone who answered. What was sent stays as it was
+			// recorded: a delivery is acknowledged through its recipient's answer
+			// (ack_delivery_id, acked_at), stored once — rewriting every sent delivery of
+			// the recipient doubled the scattered page writes of each answer.
+			pred, args := inPred(pg, "recipient_id", recips[start:min(start+500, len(recips))], 0)
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL
+				WHERE state = 'queued' AND `+pred, args...); err != nil {
+				return fmt.Errorf("cancel deliveries of the acknowledged: %w", err)
 			}
 		}
 		return nil

@@ -15,7 +15,10 @@ import (
 // ladderState lists a recipient's deliveries as "target/media/state", in order.
 func (en *env) ladderState(nid string) []string {
 	en.t.Helper()
-	rows, err := en.db.Read.QueryContext(context.Background(), `SELECT target, media, state FROM deliveries WHERE notification_id = $1 ORDER BY step, queued_at`, nid)
+	// A delivery answered through is acknowledged (its recipient's ack_delivery_id).
+	rows, err := en.db.Read.QueryContext(context.Background(), `SELECT d.target, d.media,
+			CASE WHEN r.ack_delivery_id = d.id AND d.state IN ('sent', 'delivered') THEN 'acknowledged' ELSE d.state END
+		FROM deliveries d JOIN recipients r ON r.id = d.recipient_id WHERE d.notification_id = $1 ORDER BY d.step, d.queued_at`, nid)
 	if err != nil {
 		en.t.Fatal(err)
 	}

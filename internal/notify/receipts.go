@@ -131,8 +131,11 @@ func (s *Service) applyReceipt(ctx context.Context, providerID string, ev channe
 				WHERE `+match+` AND state IN ('sending', 'sent')`, at, ev.Key, ev.ProviderMessageID, providerID)
 		} else {
 			var rid sql.NullString
+			// A message its recipient answered is not failed, whatever comes later.
 			err = tx.QueryRowContext(ctx, `UPDATE deliveries SET state = 'failed', failed_at = $1, error = $5, lease_until = NULL
-				WHERE `+match+` AND state IN ('sending', 'sent') RETURNING recipient_id`, at, ev.Key, ev.ProviderMessageID, providerID,
+				WHERE `+match+` AND state IN ('sending', 'sent')
+					AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.id = deliveries.recipient_id AND r.acked_at IS NOT NULL)
+				RETURNING recipient_id`, at, ev.Key, ev.ProviderMessageID, providerID,
 				truncate("receipt: "+ev.Error, 300)).Scan(&rid)
 			if err == sql.ErrNoRows {
 				return nil

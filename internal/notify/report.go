@@ -287,8 +287,11 @@ func anyTime(v any) (time.Time, bool) {
 // the incident closes rather than per message, to keep scattered channel writes off the
 // hot path of a broadcast.
 func stampChannels(ctx context.Context, tx *sql.Tx, incidentID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT d.channel_id, MAX(COALESCE(d.delivered_at, d.sent_at)), MAX(d.acknowledged_at)
-		FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+	// A delivery is acknowledged when its recipient answered through it (rows from before
+	// that was derived carry acknowledged_at).
+	rows, err := tx.QueryContext(ctx, `SELECT d.channel_id, MAX(COALESCE(d.delivered_at, d.sent_at)),
+			MAX(COALESCE(d.acknowledged_at, CASE WHEN r.ack_delivery_id = d.id THEN r.acked_at END))
+		FROM deliveries d JOIN notifications n ON n.id = d.notification_id JOIN recipients r ON r.id = d.recipient_id
 		WHERE n.incident_id = $1 AND d.channel_id IS NOT NULL AND d.sent_at IS NOT NULL GROUP BY d.channel_id`, incidentID)
 	if err != nil {
 		return fmt.Errorf("channels reached: %w", err)

@@ -175,13 +175,17 @@ func load(ctx context.Context, db *store.DB, now time.Time) (*snapshot, error) {
 // the address (a provider refused the number, or a receipt reported it failed) is more
 // recent than their latest confirmed delivery or acknowledgement.
 func undeliverableChannels(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT f.channel_id,
-			CASE WHEN MAX(f.failed_at) > COALESCE((SELECT MAX(COALESCE(x.acknowledged_at, x.delivered_at)) FROM deliveries x
-				WHERE x.channel_id = f.channel_id AND x.state IN ('delivered', 'acknowledged')), MIN(f.failed_at)) OR NOT EXISTS
-				(SELECT 1 FROM deliveries x WHERE x.channel_id = f.channel_id AND x.state IN ('delivered', 'acknowledged'))
-			THEN 1 ELSE 0 END
+	// Confirmed: delivered, or answered through (the recipient's ack_delivery_id; rows
+	// from before that was derived are in state acknowledged).
+	rows, err := tx.QueryContext(ctx, `SELECT channel_id, CASE WHEN confirmed IS NULL AND answered IS NULL THEN 1
+			WHEN last_failed > COALESCE(confirmed, answered) AND last_failed > COALESCE(answered, confirmed) THEN 1 ELSE 0 END
+		FROM (SELECT f.channel_id, MAX(f.failed_at) AS last_failed,
+			(SELECT MAX(COALESCE(x.acknowledged_at, x.delivered_at)) FROM deliveries x
+				WHERE x.channel_id = f.channel_id AND x.state IN ('delivered', 'acknowledged')) AS confirmed,
+			(SELECT MAX(r.acked_at) FROM deliveries x JOIN recipients r ON r.id = x.recipient_id AND r.ack_delivery_id = x.id
+				WHERE x.channel_id = f.channel_id) AS answered
 		FROM deliveries f WHERE f.state = 'failed' AND f.channel_id IS NOT NULL AND (f.error LIKE 'recipient:%' OR f.error LIKE 'receipt:%')
-		GROUP BY f.channel_id`)
+		GROUP BY f.channel_id) c`)
 	if err != nil {
 		return nil, fmt.Errorf("load delivery failures: %w", err)
 	}
