@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,6 +116,7 @@ func run() error {
 	dbURL := flag.String("database-url", "", "PostgreSQL URL of an empty database (SQLite when empty)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of serve during the broadcast to this file")
 	profileFor := flag.Duration("profile-for", 20*time.Second, "how long the CPU profile runs")
+	serveEnv := flag.String("serve-env", "", "extra environment for serve only, e.g. GOGC=200 (comma-separated)")
 	profileKind := flag.String("profile-kind", "profile", "what -cpuprofile saves: profile (CPU) or trace (execution trace, for go tool trace)")
 	profilePhase := flag.String("profile-phase", "broadcast", "what the CPU profile covers from its start: broadcast or acks")
 	flag.Parse()
@@ -136,6 +138,9 @@ func run() error {
 	debugAddr, err := blackbox.FreeAddr()
 	if err != nil {
 		return err
+	}
+	if *serveEnv != "" {
+		in.Env = append(in.Env, strings.Split(*serveEnv, ",")...)
 	}
 	if *cpuProfile != "" {
 		in.Env = append(in.Env, "LIFELINE_DEBUG_ADDR="+debugAddr)

@@ -306,11 +306,12 @@ func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notificati
 	}
 	var attempts int
 	var sendingAt, lease any
-	if as.state == "sending" {
-		attempts, sendingAt, lease = 1, store.TS(s.clock.Now()), store.TS(as.leaseUntil)
-	}
 	ts := store.TS(s.clock.Now())
 	nb := store.TS(as.notBefore)
+	dnb := nb // a leased delivery is claimable again when its lease ends (see claim)
+	if as.state == "sending" {
+		attempts, sendingAt, lease, dnb = 1, store.TS(s.clock.Now()), store.TS(as.leaseUntil), store.TS(as.leaseUntil)
+	}
 	// Written in chunks as they are built: a large audience never holds all its rows'
 	// arguments in memory at once.
 	const chunk = 500
@@ -339,7 +340,7 @@ func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notificati
 		if f := pl.first; f != nil {
 			did := store.NewID()
 			dels = append(dels, []any{did, n.ID, rid, 0, f.target, nullIf(f.personID), nullIf(f.contactID), f.channelID, f.media,
-				f.lookup, as.state, nb, ts, attempts, sendingAt, lease})
+				f.lookup, as.state, dnb, ts, attempts, sendingAt, lease})
 			out = append(out, firstDelivery{id: did, recipientID: rid, rung: f})
 		}
 		if len(recs) == chunk {

@@ -79,7 +79,7 @@ func dataVersion(ctx context.Context, db *store.DB) (string, error) {
 func sending(ctx context.Context, db *store.DB, now time.Time) (bool, error) {
 	var n int
 	err := db.Read.QueryRowContext(ctx, `SELECT
-			(SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE state IN ('queued', 'sending') AND not_before <= $1 LIMIT 1) d) +
+			(SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE state IN ('queued', 'sending') AND (state = 'sending' OR not_before <= $1) LIMIT 1) d) +
 			(SELECT COUNT(*) FROM (SELECT 1 FROM notification_batches WHERE state = 'queued' AND not_before <= $1 LIMIT 1) b)`,
 		store.TS(now.Add(time.Minute))).Scan(&n)
 	if err != nil {
