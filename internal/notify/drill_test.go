@@ -136,6 +136,32 @@ func TestDrill(t *testing.T) {
 			if len(undeliverable) != 1 || !undeliverable[b] {
 				t.Fatalf("undeliverable findings for %v, want only %s", undeliverable, b)
 			}
+			// The number works again: a later answer through it clears the finding (the
+			// answer is stored on the recipient; the delivery's own state stays "sent").
+			sk.mu.Lock()
+			delete(sk.reject, "+8613900000012")
+			sk.mu.Unlock()
+			en.clk.Add(time.Minute)
+			nt2, err := en.svc.Create(ctx, en.sys, en.incident, notify.Input{Audience: notify.Audience{People: []string{b}}, Text: "请回复", RequireAck: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			en.dispatch(func() bool { return en.counts(nt2.ID).Sent == 1 })
+			mb := sk.messages("+8613900000012")
+			if err := en.svc.Acknowledge(ctx, mb[len(mb)-1].AckURL[strings.Index(mb[len(mb)-1].AckURL, "/a/")+3:], notify.AckInput{Status: "safe"}, "link"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := q.Recheck(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if found, err = q.Findings(ctx, en.sys, quality.Query{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range found {
+				if f.Code == quality.Undeliverable {
+					t.Fatalf("undeliverable finding after an answer through the channel: %+v", f)
+				}
+			}
 			trend, err := en.svc.Drills(ctx, en.sys)
 			if err != nil || len(trend) != 1 || trend[0].ReachRate < 0.33 || trend[0].ReachRate > 0.34 {
 				t.Fatalf("trend %+v %v", trend, err)
