@@ -256,7 +256,8 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 				statuses[i], vias[i], dels[i], whos[i], notes[i] = a.status, a.via, a.deliveryID, a.who, a.note
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE recipients r SET ack_status = v.status, ack_note = v.note, ack_via = v.via,
-					ack_delivery_id = v.delivery, acked_by = v.who, acked_at = COALESCE(r.acked_at, $1)
+					ack_delivery_id = v.delivery, acked_by = v.who, acked_at = COALESCE(r.acked_at, $1),
+					need_help_at = CASE WHEN v.status = 'need_help' THEN COALESCE(r.need_help_at, $1) END
 				FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[]) AS v(id, status, note, via, delivery, who)
 				WHERE r.id = v.id`, ts, recips, statuses, notes, vias, dels, whos); err != nil {
 				return fmt.Errorf("record acknowledgements: %w", err)
@@ -265,7 +266,8 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 			// One prepared statement for the group: parsing SQL is a large share of a
 			// single-row update's cost on SQLite.
 			stmt, err := tx.PrepareContext(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
-				acked_by = $5, acked_at = COALESCE(acked_at, $6) WHERE id = $7`)
+				acked_by = $5, acked_at = COALESCE(acked_at, $6), need_help_at = CASE WHEN $1 = 'need_help' THEN COALESCE(need_help_at, $6) END
+				WHERE id = $7`)
 			if err != nil {
 				return fmt.Errorf("prepare acknowledgement: %w", err)
 			}

@@ -179,10 +179,10 @@ func (s *Service) BoardOf(ctx context.Context, p *access.Principal, incidentID, 
 	b := Board{NotificationID: id, Counts: *n.Counts, NeedHelp: []BoardEntry{}, Unreachable: []BoardEntry{}}
 	err = s.db.ReadTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT r.id, COALESCE(r.person_id, ''), COALESCE(r.contact_id, ''), COALESCE(p.name, c.name, ''),
-				COALESCE(d.name_path, o.name, ''), r.ack_note, COALESCE(r.ack_delivery_id, ''), r.acked_at
+				COALESCE(d.name_path, o.name, ''), r.ack_note, COALESCE(r.ack_delivery_id, ''), r.need_help_at
 			FROM recipients r LEFT JOIN people p ON p.id = r.person_id LEFT JOIN departments d ON d.id = p.department_id
 			LEFT JOIN org_contacts c ON c.id = r.contact_id LEFT JOIN organizations o ON o.id = c.organization_id`+recipientScopeJoin+`
-			WHERE r.notification_id = $1 AND r.ack_status = 'need_help' AND `+named+` ORDER BY r.acked_at LIMIT 200`, args...)
+			WHERE r.notification_id = $1 AND r.need_help_at IS NOT NULL AND `+named+` ORDER BY r.need_help_at LIMIT 200`, args...)
 		if err != nil {
 			return fmt.Errorf("board need help: %w", err)
 		}

@@ -439,6 +439,23 @@ func TestNotifications(t *testing.T) {
 				t.Fatalf("first event %q: %v", ev, b)
 			}
 
+			// The latest answer wins on the board too: O1 now safe leaves the need-help
+			// list; asking for help again puts them back.
+			boardNeedHelp := func(want int) {
+				t.Helper()
+				r := a.Do(t, "GET", base+"/"+nid+"/board", viewer, nil)
+				mustStatus(t, r, http.StatusOK)
+				board.NeedHelp = nil
+				r.Decode(t, &board)
+				if board.Counts.NeedHelp != want || len(board.NeedHelp) != want || (want == 1 && board.NeedHelp[0].PersonID != person["O1"]) {
+					t.Fatalf("board with %d in need of help: %s", want, r.Body)
+				}
+			}
+			mustStatus(t, a.Do(t, "POST", strings.TrimPrefix(ackO1, a.URL), "", map[string]any{"status": "safe"}), http.StatusOK)
+			boardNeedHelp(0)
+			mustStatus(t, a.Do(t, "POST", strings.TrimPrefix(ackO1, a.URL), "", map[string]any{"status": "need_help", "note": note}), http.StatusOK)
+			boardNeedHelp(1)
+
 			// List, timeline, updates.
 			r = a.Do(t, "GET", base, viewer, nil)
 			mustStatus(t, r, http.StatusOK)
