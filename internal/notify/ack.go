@@ -66,9 +66,15 @@ func (s *Service) AckInfo(ctx context.Context, token string) (AckPage, error) {
 	var status, target string
 	var acked sql.NullTime
 	var until time.Time
-	err = s.db.Read.QueryRowContext(ctx, `SELECT i.title, i.level, n.text, n.drill, COALESCE(r.ack_status, ''), r.acked_at, n.ack_until, d.target
-		FROM deliveries d JOIN recipients r ON r.id = d.recipient_id JOIN notifications n ON n.id = d.notification_id
-		JOIN incidents i ON i.id = n.incident_id WHERE d.id = $1`, id).Scan(&pg.Title, &pg.Level, &pg.Text, &pg.Drill, &status, &acked, &until, &target)
+	load := func() error {
+		return s.db.Read.QueryRowContext(ctx, `SELECT i.title, i.level, n.text, n.drill, COALESCE(r.ack_status, ''), r.acked_at, n.ack_until, d.target
+			FROM deliveries d JOIN recipients r ON r.id = d.recipient_id JOIN notifications n ON n.id = d.notification_id
+			JOIN incidents i ON i.id = n.incident_id WHERE d.id = $1`, id).Scan(&pg.Title, &pg.Level, &pg.Text, &pg.Drill, &status, &acked, &until, &target)
+	}
+	err = load()
+	if err == sql.ErrNoRows && s.awaitBatch(ctx, id) {
+		err = load() // the message came back before its batch's rows were written
+	}
 	if err == sql.ErrNoRows {
 		return AckPage{}, errs.E(errs.NotFound, "this link is not valid")
 	}
@@ -103,7 +109,12 @@ func (s *Service) Acknowledge(ctx context.Context, token string, in AckInput, vi
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.acks.submit(ctx, ackReq{deliveryID: id, status: in.Status, note: in.Note, via: via})
+	req := ackReq{deliveryID: id, status: in.Status, note: in.Note, via: via}
+	err = s.acks.submit(ctx, req)
+	if errs.KindOf(err) == errs.Gone && s.awaitBatch(ctx, id) {
+		err = s.acks.submit(ctx, req) // answered before its batch's rows were written
+	}
+	return err
 }
 
 // ackReq is one acknowledgement waiting for the group commit.

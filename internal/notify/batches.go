@@ -41,7 +41,8 @@ func (s *Service) writePlans(ctx context.Context, tx *sql.Tx, n Notification, pl
 				unreachable++
 			}
 		}
-		rows = append(rows, []any{store.NewID(), n.ID, seq, len(chunk), unreachable, encodePlan(chunk), "queued",
+		// A base id: the ids of the batch's rows derive from it (rowsAs.rowIDs).
+		rows = append(rows, []any{store.NewBaseID(), n.ID, seq, len(chunk), unreachable, encodePlan(chunk), "queued",
 			store.TS(notBefore), store.TS(n.CreatedAt)})
 		if len(rows) == cap(rows) || start+size >= len(plans) {
 			if err := s.db.BulkInsert(ctx, tx, "notification_batches",
@@ -109,12 +110,15 @@ func loadSendInfo(ctx context.Context, q store.Querier, id string) (sendInfo, er
 	return si, nil
 }
 
-// expand turns ready batches holding up to about want recipients into recipient rows
-// and first deliveries leased to this process, and returns those deliveries for sending
-// (without their sealed channels: see attachSealed).
-// The batch is marked expanded in the same transaction, so it is expanded once: after a
-// crash its deliveries are claimed again like any other whose lease lapsed.
-func (s *Service) expand(ctx context.Context, tx *sql.Tx, want int) ([]claimed, error) {
+// expand leases ready batches holding up to about want recipients and returns their
+// first deliveries for sending (without their sealed channels: see attachSealed). The
+// deliveries have no rows yet: their ids derive from the batch id, and writeBatch writes
+// every row of the batch once, in its final state, when the last send has an outcome —
+// one insert per row instead of a leased insert, an update of the delivery and one of
+// the recipient per message. A batch whose dispatcher dies is leased again when its
+// lease lapses and re-sent under the same ids (the providers' idempotency keys).
+// A batch of a cancelled notification is written as cancelled at once.
+func (s *Service) expand(ctx context.Context, tx *sql.Tx, want int) ([]claimed, []*inflightBatch, error) {
 	now := s.clock.Now()
 	lock := ""
 	if s.db.Engine == store.Postgres {
@@ -124,25 +128,92 @@ func (s *Service) expand(ctx context.Context, tx *sql.Tx, want int) ([]claimed, 
 	batches, err := queryBatches(ctx, tx, `SELECT id, notification_id, plan FROM notification_batches
 		WHERE state = 'queued' AND not_before <= $1 ORDER BY not_before, seq LIMIT $2`+lock, store.TS(now), limit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	infos := map[string]sendInfo{}
 	var jobs []claimed
+	var leased []*inflightBatch
 	for _, b := range batches {
-		si, written, err := s.expandBatch(ctx, tx, b, infos, now, false)
+		si, err := cachedSendInfo(ctx, tx, infos, b.notificationID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if si.cancelled {
+			if err := s.expandBatch(ctx, tx, b, infos, now); err != nil {
+				return nil, nil, err
+			}
 			continue
 		}
-		for _, f := range written {
-			jobs = append(jobs, claimed{id: f.id, recipientID: f.recipientID, notificationID: si.n.ID, channelID: f.rung.channelID,
-				media: f.rung.media, target: f.rung.target, attempts: 1, text: si.n.Text, title: si.title, level: si.level,
-				drill: si.n.Drill, requireAck: si.n.RequireAck})
+		plans, err := decodePlan(b.plan)
+		if err != nil {
+			return nil, nil, err
 		}
+		ib := &inflightBatch{id: b.id, claim: store.NewID(), si: si, plans: plans, outcomes: make([]outcome, len(plans)), leasedAt: now}
+		if _, err := tx.ExecContext(ctx, `UPDATE notification_batches SET claim = $1, not_before = $2 WHERE id = $3`,
+			ib.claim, store.TS(now.Add(s.cfg.Lease)), b.id); err != nil {
+			return nil, nil, fmt.Errorf("lease notification batch: %w", err)
+		}
+		for i, pl := range plans {
+			f := pl.first
+			if f == nil {
+				continue
+			}
+			rid, did, err := (rowsAs{batchID: b.id}).rowIDs(i)
+			if err != nil {
+				return nil, nil, err
+			}
+			ib.pending++
+			jobs = append(jobs, claimed{id: did, recipientID: rid, notificationID: si.n.ID, channelID: f.channelID, media: f.media,
+				target: f.target, attempts: 1, text: si.n.Text, title: si.title, level: si.level, drill: si.n.Drill,
+				requireAck: si.n.RequireAck, batch: ib, idx: i})
+		}
+		if ib.pending == 0 { // nobody in it has a channel: nothing to send, write it now
+			if _, err := s.writeBatch(ctx, tx, ib); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		leased = append(leased, ib)
 	}
-	return jobs, nil
+	return jobs, leased, nil
+}
+
+// inflightBatch is a leased batch whose messages are being sent before its rows exist.
+type inflightBatch struct {
+	id, claim string
+	si        sendInfo
+	plans     []planned
+	outcomes  []outcome // by plan index, as the sends finish
+	pending   int       // sends without an outcome yet
+	leasedAt  time.Time
+}
+
+// writeBatch writes a batch's recipient and delivery rows with its sends' outcomes and
+// marks it expanded, if this dispatcher's lease on it still holds; false when it did
+// not (the lease lapsed and another dispatcher took the batch over: it writes the rows).
+func (s *Service) writeBatch(ctx context.Context, tx *sql.Tx, ib *inflightBatch) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE notification_batches SET state = 'expanded', claim = NULL
+		WHERE id = $1 AND claim = $2 AND state = 'queued'`, ib.id, ib.claim)
+	if err != nil {
+		return false, fmt.Errorf("mark batch expanded: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	_, err = s.insertRecipients(ctx, tx, ib.si.n, ib.plans, rowsAs{notBefore: ib.leasedAt, batchID: ib.id, outcomes: ib.outcomes})
+	return err == nil, err
+}
+
+// cachedSendInfo reads a notification's sendInfo once per transaction.
+func cachedSendInfo(ctx context.Context, tx *sql.Tx, infos map[string]sendInfo, id string) (sendInfo, error) {
+	if si, ok := infos[id]; ok {
+		return si, nil
+	}
+	si, err := loadSendInfo(ctx, tx, id)
+	if err == nil {
+		infos[id] = si
+	}
+	return si, err
 }
 
 // attachSealed loads the sealed channel values of jobs (opened only in the send).
@@ -181,19 +252,20 @@ func (s *Service) attachSealed(ctx context.Context, q store.Querier, jobs []clai
 	return nil
 }
 
-// expandRemaining expands every batch not yet expanded of the notifications that cond
-// selects ("n.id = $1" or "n.incident_id = $1"), with their deliveries cancelled: a
-// cancelled notification or closed incident sends nothing more, and its report still
-// counts every recipient.
+// expandRemaining writes every batch not yet expanded of the notifications that cond
+// selects ("n.id = $1" or "n.incident_id = $1") as cancelled, except batches being sent
+// under a live lease: their dispatcher writes them with what was sent.
 func (s *Service) expandRemaining(ctx context.Context, tx *sql.Tx, cond, arg string) error {
+	now := s.clock.Now()
 	batches, err := queryBatches(ctx, tx, `SELECT b.id, b.notification_id, b.plan FROM notification_batches b
-		JOIN notifications n ON n.id = b.notification_id WHERE b.state = 'queued' AND `+cond+` ORDER BY b.notification_id, b.seq`, arg)
+		JOIN notifications n ON n.id = b.notification_id WHERE b.state = 'queued' AND (b.claim IS NULL OR b.not_before <= $2)
+			AND `+cond+` ORDER BY b.notification_id, b.seq`, arg, store.TS(now))
 	if err != nil {
 		return err
 	}
 	infos := map[string]sendInfo{}
 	for _, b := range batches {
-		if _, _, err := s.expandBatch(ctx, tx, b, infos, s.clock.Now(), true); err != nil {
+		if err := s.expandBatch(ctx, tx, b, infos, now); err != nil {
 			return err
 		}
 	}
@@ -223,34 +295,25 @@ func queryBatches(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]bat
 	return out, rows.Err()
 }
 
-// expandBatch writes one batch's recipients and first deliveries — leased for sending
-// now, or cancelled when the notification was cancelled (or cancel is set) — and marks
-// it expanded. infos caches the notifications already read.
-func (s *Service) expandBatch(ctx context.Context, tx *sql.Tx, b batch, infos map[string]sendInfo, now time.Time, cancel bool) (sendInfo, []firstDelivery, error) {
-	si, ok := infos[b.notificationID]
-	if !ok {
-		var err error
-		if si, err = loadSendInfo(ctx, tx, b.notificationID); err != nil {
-			return si, nil, err
-		}
-		infos[b.notificationID] = si
+// expandBatch writes one batch's recipients and first deliveries as cancelled and marks
+// it expanded (a cancelled notification or closed incident sends nothing more, and its
+// report still counts every recipient). infos caches the notifications already read.
+func (s *Service) expandBatch(ctx context.Context, tx *sql.Tx, b batch, infos map[string]sendInfo, now time.Time) error {
+	si, err := cachedSendInfo(ctx, tx, infos, b.notificationID)
+	if err != nil {
+		return err
 	}
 	plans, err := decodePlan(b.plan)
 	if err != nil {
-		return si, nil, err
+		return err
 	}
-	as := rowsAs{notBefore: now, state: "sending", leaseUntil: now.Add(s.cfg.Lease)}
-	if si.cancelled || cancel {
-		as = rowsAs{notBefore: now, state: "cancelled"}
+	if _, err := s.insertRecipients(ctx, tx, si.n, plans, rowsAs{notBefore: now, state: "cancelled", batchID: b.id}); err != nil {
+		return err
 	}
-	written, err := s.insertRecipients(ctx, tx, si.n, plans, as)
-	if err != nil {
-		return si, nil, err
+	if _, err := tx.ExecContext(ctx, `UPDATE notification_batches SET state = 'expanded', claim = NULL WHERE id = $1`, b.id); err != nil {
+		return fmt.Errorf("mark batch expanded: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE notification_batches SET state = 'expanded' WHERE id = $1`, b.id); err != nil {
-		return si, nil, fmt.Errorf("mark batch expanded: %w", err)
-	}
-	return si, written, nil
+	return nil
 }
 
 // releaseBatches lets the batches of an approved notification go now.
@@ -273,4 +336,59 @@ func pendingBatches(ctx context.Context, q interface {
 		return 0, 0, fmt.Errorf("count pending batches: %w", err)
 	}
 	return size, unreachable, nil
+}
+
+// batchWait bounds how long an answer or a receipt waits for the rows of the batch its
+// message was sent in: the batch is written when its slowest send returns (a send times
+// out after 20 s, a quota wait is at most maxWait).
+const batchWait = 30 * time.Second
+
+// awaitBatch waits while the batch that deliveryID belongs to is being sent (its rows
+// are written when its last send finishes; an answer can come back sooner) and reports
+// whether it waited, so the caller looks again.
+func (s *Service) awaitBatch(ctx context.Context, deliveryID string) bool {
+	base := store.BaseOf(deliveryID)
+	if base == "" || base == deliveryID {
+		return false
+	}
+	return s.awaitClaims(ctx, `id = $1`, base)
+}
+
+// awaitAnyBatch waits until the batches being sent now are written, for a receipt or
+// reply that names no delivery, and reports whether there were any.
+func (s *Service) awaitAnyBatch(ctx context.Context) bool {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT claim FROM notification_batches WHERE state = 'queued' AND claim IS NOT NULL`)
+	if err != nil {
+		return false
+	}
+	var claims []string
+	for rows.Next() {
+		var c string
+		if rows.Scan(&c) == nil {
+			claims = append(claims, c)
+		}
+	}
+	rows.Close()
+	if len(claims) == 0 {
+		return false
+	}
+	pred, args := inPred(s.db.Engine == store.Postgres, "claim", claims, 0)
+	return s.awaitClaims(ctx, pred, args...)
+}
+
+// awaitClaims polls until no unwritten batch that pred selects is leased, or batchWait.
+func (s *Service) awaitClaims(ctx context.Context, pred string, args ...any) bool {
+	deadline := time.Now().Add(batchWait)
+	for waited := false; ; waited = true {
+		var n int
+		err := s.db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM notification_batches WHERE state = 'queued' AND claim IS NOT NULL AND `+pred, args...).Scan(&n)
+		if err != nil || n == 0 || time.Now().After(deadline) {
+			return waited
+		}
+		select {
+		case <-ctx.Done():
+			return waited
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

@@ -289,12 +289,32 @@ type rowsAs struct {
 	notBefore  time.Time // when the first deliveries may go; escalation counts from here
 	state      string    // of the first deliveries: queued, sending (leased now) or cancelled
 	leaseUntil time.Time // with sending: the lease
+	// batchID, when set, is the base of the rows' ids (recipient 2i+1, delivery 2i+2 of
+	// plan i), so that the rows of a batch sent before they were written carry the ids
+	// its messages went out with.
+	batchID string
+	// outcomes, when set, are the first sends' results by plan index: each delivery is
+	// written in the state its send left it (see writeBatch), and state is ignored.
+	outcomes []outcome
 }
 
 // firstDelivery is a first delivery as insertRecipients wrote it.
 type firstDelivery struct {
 	id, recipientID string
 	rung            *rung
+}
+
+// rowIDs returns the recipient and first delivery ids of plan i.
+func (as rowsAs) rowIDs(i int) (string, string, error) {
+	if as.batchID == "" {
+		return store.NewID(), store.NewID(), nil
+	}
+	rid, err := store.MemberID(as.batchID, uint16(2*i+1))
+	if err != nil {
+		return "", "", err
+	}
+	did, err := store.MemberID(as.batchID, uint16(2*i+2))
+	return rid, did, err
 }
 
 // insertRecipients writes the recipients and their first deliveries in bulk and returns
@@ -306,11 +326,16 @@ func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notificati
 	}
 	var attempts int
 	var sendingAt, lease any
-	ts := store.TS(s.clock.Now())
+	now := s.clock.Now()
+	ts := store.TS(now)
 	nb := store.TS(as.notBefore)
 	dnb := nb // a leased delivery is claimable again when its lease ends (see claim)
 	if as.state == "sending" {
-		attempts, sendingAt, lease, dnb = 1, store.TS(s.clock.Now()), store.TS(as.leaseUntil), store.TS(as.leaseUntil)
+		attempts, sendingAt, lease, dnb = 1, ts, store.TS(as.leaseUntil), store.TS(as.leaseUntil)
+	}
+	cols := firstDeliveryCols
+	if as.outcomes != nil {
+		cols = sentDeliveryCols
 	}
 	// Written in chunks as they are built: a large audience never holds all its rows'
 	// arguments in memory at once.
@@ -320,29 +345,44 @@ func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notificati
 	out := make([]firstDelivery, 0, len(plans))
 	flush := func() error {
 		if err := s.db.BulkInsert(ctx, tx, "recipients", []string{"id", "notification_id", "person_id", "contact_id", "roster_id", "department_id",
-			"backup_person_id", "step", "next_step_at", "created_at"}, recs); err != nil {
+			"backup_person_id", "step", "next_step_at", "reached_at", "created_at"}, recs); err != nil {
 			return err
 		}
-		if err := s.db.BulkInsert(ctx, tx, "deliveries", firstDeliveryCols, dels); err != nil {
+		if err := s.db.BulkInsert(ctx, tx, "deliveries", cols, dels); err != nil {
 			return err
 		}
 		recs, dels = recs[:0], dels[:0]
 		return nil
 	}
-	for _, pl := range plans {
-		rid := store.NewID()
+	for i, pl := range plans {
+		rid, did, err := as.rowIDs(i)
+		if err != nil {
+			return nil, err
+		}
 		next := escalateAt
 		if pl.first == nil && next != nil {
 			next = nb // nothing to send: try the backup and manager at once
 		}
-		recs = append(recs, []any{rid, n.ID, nullIf(pl.personID), nullIf(pl.contactID), nullIf(pl.rosterID), nullIf(pl.deptID),
-			nullIf(pl.backupID), 0, next, ts})
+		var reached any
 		if f := pl.first; f != nil {
-			did := store.NewID()
-			dels = append(dels, []any{did, n.ID, rid, 0, f.target, nullIf(f.personID), nullIf(f.contactID), f.channelID, f.media,
-				f.lookup, as.state, dnb, ts, attempts, sendingAt, lease})
+			row := []any{did, n.ID, rid, 0, f.target, nullIf(f.personID), nullIf(f.contactID), f.channelID, f.media, f.lookup}
+			if as.outcomes == nil {
+				row = append(row, as.state, dnb, ts, attempts, sendingAt, lease)
+			} else {
+				o := as.outcomes[i]
+				row = append(row, sentRow(o, ts, nb)...)
+				switch o.kind {
+				case outSent:
+					reached = o.when(ts) // the first accepted message reaches the recipient
+				case outFailed:
+					next = ts // a failed rung moves the recipient to the next one at once
+				}
+			}
+			dels = append(dels, row)
 			out = append(out, firstDelivery{id: did, recipientID: rid, rung: f})
 		}
+		recs = append(recs, []any{rid, n.ID, nullIf(pl.personID), nullIf(pl.contactID), nullIf(pl.rosterID), nullIf(pl.deptID),
+			nullIf(pl.backupID), 0, next, reached, ts})
 		if len(recs) == chunk {
 			if err := flush(); err != nil {
 				return nil, err
@@ -352,12 +392,36 @@ func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notificati
 	return out, flush()
 }
 
+// sentRow is the state columns of a first delivery written after its send (the
+// columns after address_index in sentDeliveryCols), as writeOutcomes would have left
+// it: ts is now, nb when the send began.
+func sentRow(o outcome, ts, nb any) []any {
+	state, attempts, notBefore := "queued", 1, nb
+	var sentAt, failedAt any
+	switch o.kind {
+	case outSent:
+		state, sentAt = "sent", o.when(ts)
+	case outFailed:
+		state, failedAt = "failed", o.when(ts)
+	case outCancelled:
+		state = "cancelled"
+	case outRetry:
+		notBefore = store.TS(o.notBefore)
+	case outDeferred:
+		attempts, notBefore = 0, store.TS(o.notBefore) // waited for a quota: not an attempt
+	}
+	return []any{state, notBefore, nb, attempts, nb, sentAt, failedAt, nullIf(o.providerID), nullIf(o.providerMsgID), o.err}
+}
+
 // deliveryCols are the columns of a queued delivery row; firstDeliveryCols add what a
-// delivery leased as it is written needs.
+// delivery leased as it is written needs, sentDeliveryCols what one written after its
+// send needs.
 var (
 	deliveryCols = []string{"id", "notification_id", "recipient_id", "step", "target", "person_id", "contact_id", "channel_id", "media",
 		"address_index", "state", "not_before", "queued_at"}
 	firstDeliveryCols = append(append([]string{}, deliveryCols...), "attempts", "sending_at", "lease_until")
+	sentDeliveryCols  = append(append([]string{}, deliveryCols...), "attempts", "sending_at", "sent_at", "failed_at", "provider_id",
+		"provider_message_id", "error")
 )
 
 func nullIf(s string) any {

@@ -21,6 +21,8 @@ type claimed struct {
 	text, title, level, aboutName   string
 	drill, requireAck               bool
 	sealed                          []byte
+	batch                           *inflightBatch // a delivery of a batch not yet written
+	idx                             int            // with batch: the plan index
 }
 
 // RunDispatcher sends ready deliveries until ctx ends, then lets the sends in flight
@@ -45,7 +47,7 @@ func (s *Service) RunDispatcher(ctx context.Context) error {
 
 // dispatchLoop is one dispatcher: it claims, sends and records until ctx ends.
 func (s *Service) dispatchLoop(ctx context.Context) {
-	d := &dispatcher{s: s, inflight: map[string]bool{}, results: make(chan outcome, 8*s.cfg.Batch)}
+	d := &dispatcher{s: s, inflight: map[string]bool{}, batches: map[string]*inflightBatch{}, results: make(chan outcome, 8*s.cfg.Batch)}
 	poll := time.NewTicker(200 * time.Millisecond)
 	defer poll.Stop()
 	var buf []outcome
@@ -120,9 +122,12 @@ func (s *Service) dispatchLoop(ctx context.Context) {
 type dispatcher struct {
 	s        *Service
 	mu       sync.Mutex
-	inflight map[string]bool
+	inflight map[string]bool // delivery id → whether it has a row (not of a batch in flight)
 	sends    sync.WaitGroup
 	results  chan outcome
+	// batches are the batches this dispatcher leased and has not written yet (owned by
+	// its loop: only the loop reads or changes them).
+	batches map[string]*inflightBatch
 }
 
 func (d *dispatcher) count() int {
@@ -162,10 +167,30 @@ func (d *dispatcher) cycle(ctx context.Context, outs []outcome, want int) (int, 
 			return 0, err
 		}
 	}
+	// Outcomes of a leased batch wait for the rest of the batch, which is then written
+	// in one go.
+	var done []*inflightBatch
+	rows := make([]outcome, 0, len(outs))
+	for _, o := range outs {
+		if o.batch == nil {
+			rows = append(rows, o)
+			continue
+		}
+		o.batch.outcomes[o.idx] = o
+		if o.batch.pending--; o.batch.pending == 0 {
+			done = append(done, o.batch)
+		}
+	}
 	var jobs, expanded []claimed
+	var leased []*inflightBatch
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := s.writeOutcomes(ctx, tx, outs); err != nil {
+		if err := s.writeOutcomes(ctx, tx, rows); err != nil {
 			return err
+		}
+		for _, ib := range done {
+			if _, err := s.writeBatch(ctx, tx, ib); err != nil {
+				return err
+			}
 		}
 		if want == 0 {
 			return nil
@@ -175,16 +200,23 @@ func (d *dispatcher) cycle(ctx context.Context, outs []outcome, want int) (int, 
 			return err
 		}
 		// Then the recipients of large notifications not yet written as rows.
-		expanded, err = s.expand(ctx, tx, want-len(jobs))
+		expanded, leased, err = s.expand(ctx, tx, want-len(jobs))
 		return err
 	})
+	for _, ib := range done {
+		// Written, or (on error) left to lapse and be sent again under the same ids.
+		delete(d.batches, ib.id)
+	}
 	if err != nil {
 		return 0, err
+	}
+	for _, ib := range leased {
+		d.batches[ib.id] = ib
 	}
 	d.forget(outs)
 	d.mu.Lock()
 	for _, j := range append(jobs, expanded...) {
-		d.inflight[j.id] = true
+		d.inflight[j.id] = j.batch == nil // a delivery of a batch has no row to renew
 	}
 	d.mu.Unlock()
 	d.start(ctx, jobs, provs)
@@ -198,7 +230,8 @@ func (d *dispatcher) cycle(ctx context.Context, outs []outcome, want int) (int, 
 				s.log.Error("load channels to send to", "error", err.Error())
 				for _, j := range expanded {
 					// Back to the queue at once, to be claimed again with its channel.
-					d.results <- outcome{id: j.id, recipientID: j.recipientID, channelID: j.channelID, kind: outRetry, notBefore: s.clock.Now()}
+					d.results <- outcome{id: j.id, recipientID: j.recipientID, channelID: j.channelID, kind: outRetry, notBefore: s.clock.Now(),
+						batch: j.batch, idx: j.idx}
 				}
 				return
 			}
@@ -312,25 +345,39 @@ func inList(ids []string, k int) (string, []any) {
 	return strings.Join(marks, ", "), args
 }
 
-// renew extends the leases of the deliveries this process is still sending, so that
-// only a dead process's deliveries are claimed again.
+// renew extends the leases of the deliveries and batches this process is still
+// sending, so that only a dead process's are claimed again.
 func (d *dispatcher) renew(ctx context.Context) error {
 	d.mu.Lock()
 	ids := make([]string, 0, len(d.inflight))
-	for id := range d.inflight {
-		ids = append(ids, id)
+	for id, row := range d.inflight {
+		if row {
+			ids = append(ids, id)
+		}
 	}
 	d.mu.Unlock()
-	if len(ids) == 0 {
+	claims := make([]string, 0, len(d.batches))
+	for _, ib := range d.batches {
+		claims = append(claims, ib.claim)
+	}
+	if len(ids) == 0 && len(claims) == 0 {
 		return nil
 	}
 	until := store.TS(d.s.clock.Now().Add(d.s.cfg.Lease))
+	pg := d.s.db.Engine == store.Postgres
 	return d.s.db.InTx(ctx, func(tx *sql.Tx) error {
 		for start := 0; start < len(ids); start += 500 {
-			pred, args := inPred(d.s.db.Engine == store.Postgres, "id", ids[start:min(start+500, len(ids))], 1)
+			pred, args := inPred(pg, "id", ids[start:min(start+500, len(ids))], 1)
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_until = $1, not_before = $1 WHERE state = 'sending' AND `+pred,
 				append([]any{until}, args...)...); err != nil {
 				return fmt.Errorf("renew leases: %w", err)
+			}
+		}
+		if len(claims) > 0 {
+			pred, args := inPred(pg, "claim", claims, 1)
+			if _, err := tx.ExecContext(ctx, `UPDATE notification_batches SET not_before = $1 WHERE state = 'queued' AND `+pred,
+				append([]any{until}, args...)...); err != nil {
+				return fmt.Errorf("renew batch leases: %w", err)
 			}
 		}
 		return nil

@@ -70,6 +70,7 @@ func New(d Deps, cfg Config) *Service {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 500
 	}
+	cfg.Batch = min(cfg.Batch, 10000) // a batch numbers its rows' ids 1 … 2·size in 16 bits
 	if cfg.AckTTL <= 0 {
 		cfg.AckTTL = 7 * 24 * time.Hour
 	}

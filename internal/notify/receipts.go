@@ -85,7 +85,12 @@ func (s *Service) ApplyEvents(ctx context.Context, providerID string, events []c
 		}
 		switch ev.Status {
 		case channel.EventDelivered, channel.EventFailed:
-			if err := s.applyReceipt(ctx, providerID, ev, store.TS(at)); err != nil {
+			matched, err := s.applyReceipt(ctx, providerID, ev, store.TS(at))
+			if err == nil && !matched && s.awaitSentIn(ctx, ev.Key) {
+				// The receipt came back before the rows of its message's batch were written.
+				_, err = s.applyReceipt(ctx, providerID, ev, store.TS(at))
+			}
+			if err != nil {
 				return err
 			}
 		case channel.EventReply:
@@ -96,11 +101,13 @@ func (s *Service) ApplyEvents(ctx context.Context, providerID string, events []c
 			var did string
 			var err error
 			via := "sms"
-			if ev.FromKind == "" {
-				did, err = s.latestDeliveryTo(ctx, ev.From)
-			} else {
-				did, err = s.imReplyDelivery(ctx, ev)
-				via = "im"
+			find := s.latestDeliveryTo
+			if ev.FromKind != "" {
+				find, via = func(ctx context.Context, _ string) (string, error) { return s.imReplyDelivery(ctx, ev) }, "im"
+			}
+			did, err = find(ctx, ev.From)
+			if errs.KindOf(err) == errs.NotFound && s.awaitAnyBatch(ctx) {
+				did, err = find(ctx, ev.From) // a reply to a message whose batch was not written yet
 			}
 			if err != nil {
 				if errs.KindOf(err) == errs.NotFound {
@@ -116,8 +123,20 @@ func (s *Service) ApplyEvents(ctx context.Context, providerID string, events []c
 	return nil
 }
 
-func (s *Service) applyReceipt(ctx context.Context, providerID string, ev channel.Event, at string) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+// awaitSentIn waits for the batch of the delivery key names, or for every batch being
+// sent when the receipt names no key, and reports whether it waited.
+func (s *Service) awaitSentIn(ctx context.Context, key string) bool {
+	if key != "" {
+		return s.awaitBatch(ctx, key)
+	}
+	return s.awaitAnyBatch(ctx)
+}
+
+// applyReceipt records a delivery receipt and reports whether it matched a delivery
+// that could take it.
+func (s *Service) applyReceipt(ctx context.Context, providerID string, ev channel.Event, at string) (bool, error) {
+	matched := false
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		match := `(id = $2 OR (provider_message_id = $3 AND provider_id = $4))`
 		if ev.Key == "" {
 			match = `(provider_message_id = $3 AND provider_id = $4 AND $2 = '')`
@@ -127,8 +146,14 @@ func (s *Service) applyReceipt(ctx context.Context, providerID string, ev channe
 		}
 		var err error
 		if ev.Status == channel.EventDelivered {
-			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'delivered', delivered_at = $1, sent_at = COALESCE(sent_at, $1), lease_until = NULL
+			var res sql.Result
+			res, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'delivered', delivered_at = $1, sent_at = COALESCE(sent_at, $1), lease_until = NULL
 				WHERE `+match+` AND state IN ('sending', 'sent')`, at, ev.Key, ev.ProviderMessageID, providerID)
+			if err == nil {
+				var n int64
+				n, err = res.RowsAffected()
+				matched = n > 0
+			}
 		} else {
 			var rid sql.NullString
 			// A message its recipient answered is not failed, whatever comes later.
@@ -140,6 +165,7 @@ func (s *Service) applyReceipt(ctx context.Context, providerID string, ev channe
 			if err == sql.ErrNoRows {
 				return nil
 			}
+			matched = err == nil
 			if err == nil && rid.Valid {
 				// Not reached after all, unless another message of theirs was accepted.
 				_, err = tx.ExecContext(ctx, `UPDATE recipients SET next_step_at = CASE WHEN acked_at IS NULL THEN $1 ELSE next_step_at END,
@@ -153,6 +179,7 @@ func (s *Service) applyReceipt(ctx context.Context, providerID string, ev channe
 		}
 		return nil
 	})
+	return matched, err
 }
 
 // latestDeliveryTo finds the delivery most recently sent to a number whose link is

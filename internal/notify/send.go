@@ -8,6 +8,7 @@ import (
 
 	"lifeline/internal/channel"
 	"lifeline/internal/directory"
+	"lifeline/internal/store"
 )
 
 // Outcome kinds of one send.
@@ -26,6 +27,17 @@ type outcome struct {
 	providerID, providerMsgID  string
 	err                        string
 	notBefore                  time.Time
+	at                         time.Time // when the send finished
+	batch                      *inflightBatch
+	idx                        int // with batch: the plan index
+}
+
+// when is the time the send finished as a stored timestamp, or def when unknown.
+func (o outcome) when(def any) any {
+	if o.at.IsZero() {
+		return def
+	}
+	return store.TS(o.at)
 }
 
 const (
@@ -41,7 +53,7 @@ func backoff(attempt int) time.Duration {
 
 // send sends one claimed delivery through the providers of its medium.
 func (s *Service) send(ctx context.Context, j claimed, provs []*provider) outcome {
-	o := outcome{id: j.id, recipientID: j.recipientID, channelID: j.channelID}
+	o := outcome{id: j.id, recipientID: j.recipientID, channelID: j.channelID, batch: j.batch, idx: j.idx, at: s.clock.Now()}
 	if j.acked || j.cancelled {
 		o.kind = outCancelled
 		return o
@@ -72,6 +84,7 @@ func (s *Service) send(ctx context.Context, j claimed, provs []*provider) outcom
 	cancel()
 	<-pr.slots
 	now := s.clock.Now()
+	o.at = now
 	if err == nil {
 		o.kind, o.providerMsgID = outSent, res.ProviderMessageID
 		return o
