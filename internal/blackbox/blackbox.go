@@ -254,18 +254,18 @@ func (in *Instance) Counts(path string) (Counts, error) {
 // Sink is a local generic SMS gateway: it checks each message's signature and records
 // the message ids each number received.
 type Sink struct {
-	Secret   string
-	mu       sync.Mutex
-	byTo     map[string]map[string]int // number → message id → times received
-	ackURL   map[string]string         // message id → its acknowledgement link
-	total    int
-	badSig   int
+	Secret string
+	mu     sync.Mutex
+	byTo   map[string]map[string]int // number → message id → times received
+	ackURL map[string]string         // message id → its acknowledgement link
+	total  int
+	badSig int
 	// Kept as messages arrive, so that Stats is cheap: the benchmark polls it every 20 ms
 	// during a broadcast, and a scan of 100,000 numbers under the lock each time held up
 	// the very requests being measured.
 	sameIDAgain, differentID int
-	listener net.Listener
-	srv      *http.Server
+	listener                 net.Listener
+	srv                      *http.Server
 }
 
 // NewSink starts a sink on a loopback port.
