@@ -192,6 +192,75 @@ func (b *ackBatcher) run() {
 	}
 }
 
+// ackTarget is the recipient a delivery's answer is for, and who the delivery went to.
+type ackTarget struct{ recipient, who string }
+
+const ackTargetQuery = `SELECT d.id, d.recipient_id, d.target FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+	WHERE n.ack_until > $1 AND `
+
+// ackStmts are the statements of a group of answers on SQLite, prepared once.
+type ackStmts struct{ target, update, cancelQueued *sql.Stmt }
+
+// prepareAcks prepares the statements of writeAcks on SQLite (nil on PostgreSQL, where
+// a group is a few statements over arrays).
+func (s *Service) prepareAcks(ctx context.Context) (*ackStmts, error) {
+	if s.db.Engine == store.Postgres {
+		return nil, nil
+	}
+	var st ackStmts
+	var err error
+	if st.target, err = s.db.Prepared(ctx, ackTargetQuery+`d.id = $2`); err != nil {
+		return nil, err
+	}
+	if st.update, err = s.db.Prepared(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
+		acked_by = $5, acked_at = COALESCE(acked_at, $6), need_help_at = CASE WHEN $1 = 'need_help' THEN COALESCE(need_help_at, $6) END
+		WHERE id = $7`); err != nil {
+		return nil, err
+	}
+	st.cancelQueued, err = s.db.Prepared(ctx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL WHERE recipient_id = $1 AND state = 'queued'`)
+	return &st, err
+}
+
+// ackTargets finds the deliveries of a group of answers whose links are still open.
+func (s *Service) ackTargets(ctx context.Context, tx *sql.Tx, st *ackStmts, batch []ackReq, ts string) (map[string]ackTarget, error) {
+	found := make(map[string]ackTarget, len(batch))
+	if st != nil {
+		// One prepared point query per answer: no statement to parse per group.
+		stmt := tx.StmtContext(ctx, st.target)
+		for _, r := range batch {
+			var id string
+			var t ackTarget
+			err := stmt.QueryRowContext(ctx, ts, r.deliveryID).Scan(&id, &t.recipient, &t.who)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("load acknowledged delivery: %w", err)
+			}
+			found[id] = t
+		}
+		return found, nil
+	}
+	ids := make([]string, 0, len(batch))
+	for _, r := range batch {
+		ids = append(ids, r.deliveryID)
+	}
+	rows, err := tx.QueryContext(ctx, ackTargetQuery+`d.id = ANY($2::text[])`, ts, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load acknowledged deliveries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var t ackTarget
+		if err := rows.Scan(&id, &t.recipient, &t.who); err != nil {
+			return nil, err
+		}
+		found[id] = t
+	}
+	return found, rows.Err()
+}
+
 // writeAcks commits a group of acknowledgements and returns each one's result.
 func (s *Service) writeAcks(batch []ackReq) []error {
 	ctx, cancel := stopCtx(context.Background())
@@ -200,112 +269,92 @@ func (s *Service) writeAcks(batch []ackReq) []error {
 	ts := store.TS(now)
 	results := make([]error, len(batch))
 	pg := s.db.Engine == store.Postgres
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		type target struct{ recipient, who string }
-		found := map[string]target{}
-		ids := make([]string, 0, len(batch))
-		for _, r := range batch {
-			ids = append(ids, r.deliveryID)
-		}
-		for start := 0; start < len(ids); start += 500 {
-			pred, args := inPred(pg, "d.id", ids[start:min(start+500, len(ids))], 1)
-			rows, err := tx.QueryContext(ctx, `SELECT d.id, d.recipient_id, d.target FROM deliveries d
-				JOIN notifications n ON n.id = d.notification_id WHERE n.ack_until > $1 AND `+pred, append([]any{ts}, args...)...)
+	st, err := s.prepareAcks(ctx)
+	if err == nil {
+		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+			found, err := s.ackTargets(ctx, tx, st, batch, ts)
 			if err != nil {
-				return fmt.Errorf("load acknowledged deliveries: %w", err)
-			}
-			for rows.Next() {
-				var id string
-				var t target
-				if err := rows.Scan(&id, &t.recipient, &t.who); err != nil {
-					rows.Close()
-					return err
-				}
-				found[id] = t
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
 				return err
 			}
-		}
-		// The latest answer of each recipient in the group wins, as it would one by one.
-		type answer struct {
-			recipient, status, via, deliveryID, who string
-			note                                    []byte
-		}
-		var answers []answer
-		index := map[string]int{}
-		for i, r := range batch {
-			t, ok := found[r.deliveryID]
-			if !ok {
-				results[i] = errs.E(errs.Gone, "this link has expired")
-				continue
+			// The latest answer of each recipient in the group wins, as it would one by one.
+			type answer struct {
+				recipient, status, via, deliveryID, who string
+				note                                    []byte
 			}
-			a := answer{recipient: t.recipient, status: r.status, via: r.via, deliveryID: r.deliveryID, who: t.who}
-			if r.note != "" {
-				a.note = s.vault.Seal([]byte(r.note), "ack:"+r.deliveryID)
+			var answers []answer
+			index := map[string]int{}
+			for i, r := range batch {
+				t, ok := found[r.deliveryID]
+				if !ok {
+					results[i] = errs.E(errs.Gone, "this link has expired")
+					continue
+				}
+				a := answer{recipient: t.recipient, status: r.status, via: r.via, deliveryID: r.deliveryID, who: t.who}
+				if r.note != "" {
+					a.note = s.vault.Seal([]byte(r.note), "ack:"+r.deliveryID)
+				}
+				if k, seen := index[t.recipient]; seen {
+					answers[k] = a
+					continue
+				}
+				index[t.recipient] = len(answers)
+				answers = append(answers, a)
 			}
-			if k, seen := index[t.recipient]; seen {
-				answers[k] = a
-				continue
+			if len(answers) == 0 {
+				return nil
 			}
-			index[t.recipient] = len(answers)
-			answers = append(answers, a)
-		}
-		if len(answers) == 0 {
-			return nil
-		}
-		recips := make([]string, len(answers))
-		for i, a := range answers {
-			recips[i] = a.recipient
-		}
-		if pg {
-			// One statement for the group: a round trip per answer would cost more than the update.
-			statuses, vias, dels, whos := make([]string, len(answers)), make([]string, len(answers)), make([]string, len(answers)), make([]string, len(answers))
-			notes := make([][]byte, len(answers))
+			recips := make([]string, len(answers))
 			for i, a := range answers {
-				statuses[i], vias[i], dels[i], whos[i], notes[i] = a.status, a.via, a.deliveryID, a.who, a.note
+				recips[i] = a.recipient
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE recipients r SET ack_status = v.status, ack_note = v.note, ack_via = v.via,
+			if pg {
+				// One statement for the group: a round trip per answer would cost more than the update.
+				statuses, vias, dels, whos := make([]string, len(answers)), make([]string, len(answers)), make([]string, len(answers)), make([]string, len(answers))
+				notes := make([][]byte, len(answers))
+				for i, a := range answers {
+					statuses[i], vias[i], dels[i], whos[i], notes[i] = a.status, a.via, a.deliveryID, a.who, a.note
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE recipients r SET ack_status = v.status, ack_note = v.note, ack_via = v.via,
 					ack_delivery_id = v.delivery, acked_by = v.who, acked_at = COALESCE(r.acked_at, $1),
 					need_help_at = CASE WHEN v.status = 'need_help' THEN COALESCE(r.need_help_at, $1) END
 				FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[]) AS v(id, status, note, via, delivery, who)
 				WHERE r.id = v.id`, ts, recips, statuses, notes, vias, dels, whos); err != nil {
-				return fmt.Errorf("record acknowledgements: %w", err)
-			}
-		} else {
-			// One prepared statement for the group: parsing SQL is a large share of a
-			// single-row update's cost on SQLite.
-			stmt, err := tx.PrepareContext(ctx, `UPDATE recipients SET ack_status = $1, ack_note = $2, ack_via = $3, ack_delivery_id = $4,
-				acked_by = $5, acked_at = COALESCE(acked_at, $6), need_help_at = CASE WHEN $1 = 'need_help' THEN COALESCE(need_help_at, $6) END
-				WHERE id = $7`)
-			if err != nil {
-				return fmt.Errorf("prepare acknowledgement: %w", err)
-			}
-			defer stmt.Close()
-			for _, a := range answers {
-				var note any
-				if a.note != nil {
-					note = a.note
+					return fmt.Errorf("record acknowledgements: %w", err)
 				}
-				if _, err := stmt.ExecContext(ctx, a.status, note, a.via, a.deliveryID, a.who, ts, a.recipient); err != nil {
-					return fmt.Errorf("record acknowledgement: %w", err)
+			} else {
+				// Statements prepared once for every group: parsing SQL is a large share of a
+				// single-row update's cost on SQLite.
+				update, cancelQueued := tx.StmtContext(ctx, st.update), tx.StmtContext(ctx, st.cancelQueued)
+				for _, a := range answers {
+					var note any
+					if a.note != nil {
+						note = a.note
+					}
+					if _, err := update.ExecContext(ctx, a.status, note, a.via, a.deliveryID, a.who, ts, a.recipient); err != nil {
+						return fmt.Errorf("record acknowledgement: %w", err)
+					}
+					// Nothing more is sent to someone who answered; what was sent stays as
+					// recorded (see the group statement below).
+					if _, err := cancelQueued.ExecContext(ctx, a.recipient); err != nil {
+						return fmt.Errorf("cancel deliveries of the acknowledged: %w", err)
+					}
 				}
+				return nil
 			}
-		}
-		for start := 0; start < len(recips); start += 500 {
-			// Nothing more is sent to someone who answered. What was sent stays as it was
-			// recorded: a delivery is acknowledged through its recipient's answer
-			// (ack_delivery_id, acked_at), stored once — rewriting every sent delivery of
-			// the recipient doubled the scattered page writes of each answer.
-			pred, args := inPred(pg, "recipient_id", recips[start:min(start+500, len(recips))], 0)
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL
+			for start := 0; start < len(recips); start += 500 {
+				// Nothing more is sent to someone who answered. What was sent stays as it was
+				// recorded: a delivery is acknowledged through its recipient's answer
+				// (ack_delivery_id, acked_at), stored once — rewriting every sent delivery of
+				// the recipient doubled the scattered page writes of each answer.
+				pred, args := inPred(pg, "recipient_id", recips[start:min(start+500, len(recips))], 0)
+				if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', lease_until = NULL
 				WHERE state = 'queued' AND `+pred, args...); err != nil {
-				return fmt.Errorf("cancel deliveries of the acknowledged: %w", err)
+					return fmt.Errorf("cancel deliveries of the acknowledged: %w", err)
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	if err != nil {
 		s.log.Error("record acknowledgements", "error", err.Error(), "count", len(batch))
 		for i := range results {

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -34,6 +35,7 @@ type DB struct {
 	Engine Engine
 	Write  *sql.DB
 	Read   *sql.DB
+	stmts  sync.Map // query → *sql.Stmt prepared on Write (see Prepared)
 }
 
 // Close closes both pools.
