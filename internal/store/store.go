@@ -36,6 +36,8 @@ type DB struct {
 	Write  *sql.DB
 	Read   *sql.DB
 	stmts  sync.Map // query → *sql.Stmt prepared on Write (see Prepared)
+	// colTypes caches PostgreSQL column types by table (see pgBulkInsert).
+	colTypes sync.Map
 }
 
 // Close closes both pools.

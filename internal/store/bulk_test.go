@@ -1,0 +1,88 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+
+	"lifeline/internal/store"
+	"lifeline/internal/store/storetest"
+)
+
+// TestBulkUpsertValues writes every kind of value the domain packages pass through
+// BulkInsert and BulkUpsert — text, NULL, integers of several widths, booleans, floats,
+// timestamps, bytes — on both engines, across more rows than one statement carries, and
+// reads them back; then upserts over them.
+func TestBulkUpsertValues(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, e)
+			blob, ts := "BLOB", "TIMESTAMP"
+			if db.Engine == store.Postgres {
+				blob, ts = "BYTEA", "TIMESTAMPTZ"
+			}
+			if _, err := db.Write.ExecContext(ctx, `CREATE TABLE bulk_probe (id TEXT PRIMARY KEY, n INTEGER, k BIGINT NOT NULL, ok BOOLEAN NOT NULL,
+				score DOUBLE PRECISION NOT NULL, at `+ts+`, raw `+blob+`, note TEXT)`); err != nil {
+				t.Fatal(err)
+			}
+			cols := []string{"id", "n", "k", "ok", "score", "at", "raw", "note"}
+			at := time.Date(2026, 11, 24, 6, 30, 0, 123456000, time.UTC)
+			const count = 1203
+			rows := make([][]any, count)
+			for i := range rows {
+				var n, note any // NULL in every other row
+				if i%2 == 0 {
+					n, note = i, "第"+string(rune('一'+i%5))+"行 'quoted' \\ {braces},\"x\""
+				}
+				rows[i] = []any{store.NewID(), n, uint32(i) * 3, i%3 == 0, float64(i) / 4, store.TS(at.Add(time.Duration(i) * time.Second)),
+					[]byte{0, byte(i), 0xff, '\\'}, note}
+			}
+			err := db.InTx(ctx, func(tx *sql.Tx) error { return db.BulkInsert(ctx, tx, "bulk_probe", cols, rows) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(i int, wantNote any) {
+				t.Helper()
+				var n, note *string
+				var k int64
+				var ok bool
+				var score float64
+				var got time.Time
+				var raw []byte
+				if err := db.Read.QueryRowContext(ctx, `SELECT n, k, ok, score, at, raw, note FROM bulk_probe WHERE id = $1`, rows[i][0]).
+					Scan(&n, &k, &ok, &score, &got, &raw, &note); err != nil {
+					t.Fatalf("row %d: %v", i, err)
+				}
+				if (n == nil) != (rows[i][1] == nil) || k != int64(i)*3 || ok != (i%3 == 0) || score != float64(i)/4 ||
+					!got.Equal(at.Add(time.Duration(i)*time.Second)) || !bytes.Equal(raw, []byte{0, byte(i), 0xff, '\\'}) {
+					t.Fatalf("row %d read back as n=%v k=%d ok=%v score=%v at=%v raw=%x", i, n, k, ok, score, got, raw)
+				}
+				if (note == nil) != (wantNote == nil) || (note != nil && *note != wantNote.(string)) {
+					t.Fatalf("row %d note %v, want %v", i, note, wantNote)
+				}
+			}
+			for _, i := range []int{0, 1, 2, 999, 1000, 1001, count - 1} {
+				check(i, rows[i][7])
+			}
+			// An upsert over the first rows changes their note only.
+			up := make([][]any, 3)
+			for i := range up {
+				up[i] = append(append([]any{}, rows[i][:7]...), "updated")
+			}
+			err = db.InTx(ctx, func(tx *sql.Tx) error {
+				return db.BulkUpsert(ctx, tx, "bulk_probe", cols, up, "ON CONFLICT (id) DO UPDATE SET note = excluded.note")
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(1, "updated")
+			var total int
+			if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM bulk_probe`).Scan(&total); err != nil || total != count {
+				t.Fatalf("%d rows (%v), want %d", total, err, count)
+			}
+		})
+	}
+}
