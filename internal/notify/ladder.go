@@ -1,8 +1,10 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"lifeline/internal/channel"
@@ -150,28 +152,51 @@ func ladder(self []chanRung, personID, contactID string, backup, manager []chanR
 var wholeScan = 5000
 
 // allChannels adds the channels of every owner in ids to out, in their preferred order,
-// from one pass over all owners' channels.
-func allChannels(ctx context.Context, q store.Querier, col, prefix string, ids []string, out map[string][]chanRow) error {
+// from one pass over all owners' channels. SQLite reads them in order from the index;
+// PostgreSQL scans the table (its index-only scan needs a vacuumed table, and the
+// alternative is a sort spilling to disk), and the few channels of each owner are put in
+// order here.
+func allChannels(ctx context.Context, q store.Querier, pg bool, col, prefix string, ids []string, out map[string][]chanRow) error {
 	want := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		want[id] = true
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+col+`, id, kind, lookup FROM channels WHERE `+col+` IS NOT NULL ORDER BY `+col+`, position, id`)
+	order := ` ORDER BY ` + col + `, position, id`
+	if pg {
+		order = ""
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+col+`, id, kind, lookup, position FROM channels WHERE `+col+` IS NOT NULL`+order)
 	if err != nil {
 		return fmt.Errorf("load channels: %w", err)
 	}
 	defer rows.Close()
+	type ranked struct {
+		chanRow
+		position int
+	}
+	byOwner := map[string][]ranked{}
 	for rows.Next() {
 		var owner string
-		var c chanRow
-		if err := rows.Scan(&owner, &c.id, &c.kind, &c.lookup); err != nil {
+		var c ranked
+		if err := rows.Scan(&owner, &c.id, &c.kind, &c.lookup, &c.position); err != nil {
 			return err
 		}
 		if want[owner] {
-			out[prefix+owner] = append(out[prefix+owner], c)
+			byOwner[owner] = append(byOwner[owner], c)
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for owner, cs := range byOwner {
+		slices.SortFunc(cs, func(a, b ranked) int { return cmp.Or(cmp.Compare(a.position, b.position), cmp.Compare(a.id, b.id)) })
+		list := make([]chanRow, len(cs))
+		for i, c := range cs {
+			list[i] = c.chanRow
+		}
+		out[prefix+owner] = list
+	}
+	return nil
 }
 
 // channelsOf loads the channels of people and contacts (keys "p:ID" and "c:ID") in
@@ -180,7 +205,7 @@ func channelsOf(ctx context.Context, q store.Querier, pg bool, personIDs, contac
 	out := map[string][]chanRow{}
 	load := func(col, prefix string, ids []string) error {
 		if len(ids) > wholeScan {
-			return allChannels(ctx, q, col, prefix, ids, out)
+			return allChannels(ctx, q, pg, col, prefix, ids, out)
 		}
 		for start := 0; start < len(ids); start += 500 {
 			chunk := ids[start:min(start+500, len(ids))]

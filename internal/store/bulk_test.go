@@ -38,7 +38,7 @@ func TestBulkUpsertValues(t *testing.T) {
 					n, note = i, "第"+string(rune('一'+i%5))+"行 'quoted' \\ {braces},\"x\""
 				}
 				rows[i] = []any{store.NewID(), n, uint32(i) * 3, i%3 == 0, float64(i) / 4, store.TS(at.Add(time.Duration(i) * time.Second)),
-					[]byte{0, byte(i), 0xff, '\\'}, note}
+					rawOf(i), note}
 			}
 			err := db.InTx(ctx, func(tx *sql.Tx) error { return db.BulkInsert(ctx, tx, "bulk_probe", cols, rows) })
 			if err != nil {
@@ -57,14 +57,14 @@ func TestBulkUpsertValues(t *testing.T) {
 					t.Fatalf("row %d: %v", i, err)
 				}
 				if (n == nil) != (rows[i][1] == nil) || k != int64(i)*3 || ok != (i%3 == 0) || score != float64(i)/4 ||
-					!got.Equal(at.Add(time.Duration(i)*time.Second)) || !bytes.Equal(raw, []byte{0, byte(i), 0xff, '\\'}) {
+					!got.Equal(at.Add(time.Duration(i)*time.Second)) || !bytes.Equal(raw, rawOf(i)) || (raw == nil) != (rawOf(i) == nil) {
 					t.Fatalf("row %d read back as n=%v k=%d ok=%v score=%v at=%v raw=%x", i, n, k, ok, score, got, raw)
 				}
 				if (note == nil) != (wantNote == nil) || (note != nil && *note != wantNote.(string)) {
 					t.Fatalf("row %d note %v, want %v", i, note, wantNote)
 				}
 			}
-			for _, i := range []int{0, 1, 2, 999, 1000, 1001, count - 1} {
+			for _, i := range []int{0, 1, 2, 7, 999, 1000, 1001, count - 1} {
 				check(i, rows[i][7])
 			}
 			// An upsert over the first rows changes their note only.
@@ -85,4 +85,12 @@ func TestBulkUpsertValues(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rawOf is row i's bytes: NULL in every seventh row.
+func rawOf(i int) []byte {
+	if i%7 == 0 {
+		return nil
+	}
+	return []byte{0, byte(i), 0xff, '\\'}
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql/driver"
-	"encoding/hex"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -44,7 +43,11 @@ func (db *DB) pgBulkInsert(ctx context.Context, q Querier, table string, cols []
 		if j > 0 {
 			sb.WriteString(", ")
 		}
-		fmt.Fprintf(&sb, "$%d::text[]", j+1)
+		kind := "text[]"
+		if bytea[j] {
+			kind = "bytea[]" // sent as binary: hex text would double it
+		}
+		fmt.Fprintf(&sb, "$%d::%s", j+1, kind)
 	}
 	sb.WriteString(") AS v(" + strings.Join(cols, ", ") + ")")
 	if onConflict != "" {
@@ -53,25 +56,38 @@ func (db *DB) pgBulkInsert(ctx context.Context, q Querier, table string, cols []
 	query := sb.String()
 	for start := 0; start < len(rows); start += pgBulkRows {
 		chunk := rows[start:min(start+pgBulkRows, len(rows))]
-		arrays := make([][]*string, len(cols))
-		for j := range arrays {
-			arrays[j] = make([]*string, len(chunk))
+		texts := make([][]*string, len(cols))
+		blobs := make([][][]byte, len(cols))
+		for j := range cols {
+			if bytea[j] {
+				blobs[j] = make([][]byte, len(chunk))
+			} else {
+				texts[j] = make([]*string, len(chunk))
+			}
 		}
 		for i, r := range chunk {
 			if len(r) != len(cols) {
 				return fmt.Errorf("insert into %s: row %d has %d values for %d columns", table, start+i, len(r), len(cols))
 			}
 			for j, v := range r {
-				s, err := pgText(v, bytea[j])
+				var err error
+				if bytea[j] {
+					blobs[j][i], err = pgBytes(v)
+				} else {
+					texts[j][i], err = pgText(v)
+				}
 				if err != nil {
 					return fmt.Errorf("insert into %s: row %d, %s: %w", table, start+i, cols[j], err)
 				}
-				arrays[j][i] = s
 			}
 		}
-		args := make([]any, len(arrays))
-		for j, a := range arrays {
-			args[j] = a
+		args := make([]any, len(cols))
+		for j := range cols {
+			if bytea[j] {
+				args[j] = blobs[j]
+			} else {
+				args[j] = texts[j]
+			}
 		}
 		if _, err := q.ExecContext(ctx, query, args...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
@@ -106,9 +122,22 @@ func (db *DB) columnTypes(ctx context.Context, q Querier, table string) (map[str
 	return types, nil
 }
 
-// pgText is a value in PostgreSQL's text form (nil for NULL); bytea says the column is
-// bytea, whose text form of bytes is hex.
-func pgText(v any, bytea bool) (*string, error) {
+// pgBytes is a value of a bytea column (nil for NULL).
+func pgBytes(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return x, nil
+	case string:
+		return []byte(x), nil
+	default:
+		return nil, fmt.Errorf("a value of type %T for bytes", v)
+	}
+}
+
+// pgText is a value in PostgreSQL's text form (nil for NULL).
+func pgText(v any) (*string, error) {
 	var s string
 	switch x := v.(type) {
 	case nil:
@@ -125,9 +154,6 @@ func pgText(v any, bytea bool) (*string, error) {
 			return nil, nil
 		}
 		s = string(x)
-		if bytea {
-			s = `\x` + hex.EncodeToString(x)
-		}
 	case int:
 		s = strconv.Itoa(x)
 	case int64:
@@ -145,7 +171,7 @@ func pgText(v any, bytea bool) (*string, error) {
 		if err != nil {
 			return nil, err
 		}
-		return pgText(dv, bytea)
+		return pgText(dv)
 	default:
 		switch r := reflect.ValueOf(v); r.Kind() {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
