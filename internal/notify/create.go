@@ -344,8 +344,7 @@ func (s *Service) insertRecipients(ctx context.Context, tx *sql.Tx, n Notificati
 	dels := make([][]any, 0, chunk)
 	out := make([]firstDelivery, 0, len(plans))
 	flush := func() error {
-		if err := s.db.BulkInsert(ctx, tx, "recipients", []string{"id", "notification_id", "person_id", "contact_id", "roster_id", "department_id",
-			"backup_person_id", "step", "next_step_at", "reached_at", "created_at"}, recs); err != nil {
+		if err := s.db.BulkInsert(ctx, tx, "recipients", recipientCols, recs); err != nil {
 			return err
 		}
 		if err := s.db.BulkInsert(ctx, tx, "deliveries", cols, dels); err != nil {
@@ -413,10 +412,13 @@ func sentRow(o outcome, ts, nb any) []any {
 	return []any{state, notBefore, nb, attempts, nb, sentAt, failedAt, nullIf(o.providerID), nullIf(o.providerMsgID), o.err}
 }
 
+// recipientCols are the columns of a recipient row as insertRecipients writes it;
 // deliveryCols are the columns of a queued delivery row; firstDeliveryCols add what a
 // delivery leased as it is written needs, sentDeliveryCols what one written after its
 // send needs.
 var (
+	recipientCols = []string{"id", "notification_id", "person_id", "contact_id", "roster_id", "department_id", "backup_person_id", "step",
+		"next_step_at", "reached_at", "created_at"}
 	deliveryCols = []string{"id", "notification_id", "recipient_id", "step", "target", "person_id", "contact_id", "channel_id", "media",
 		"address_index", "state", "not_before", "queued_at"}
 	firstDeliveryCols = append(append([]string{}, deliveryCols...), "attempts", "sending_at", "lease_until")

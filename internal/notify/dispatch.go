@@ -48,6 +48,15 @@ func (s *Service) RunDispatcher(ctx context.Context) error {
 // dispatchLoop is one dispatcher: it claims, sends and records until ctx ends.
 func (s *Service) dispatchLoop(ctx context.Context) {
 	d := &dispatcher{s: s, inflight: map[string]bool{}, batches: map[string]*inflightBatch{}, results: make(chan outcome, 8*s.cfg.Batch)}
+	// The statements that write a batch's rows, prepared once (see store.PrepareBulk).
+	for _, t := range []struct {
+		table string
+		cols  []string
+	}{{"recipients", recipientCols}, {"deliveries", sentDeliveryCols}} {
+		if err := s.db.PrepareBulk(ctx, t.table, t.cols); err != nil && ctx.Err() == nil {
+			s.log.Warn("prepare bulk insert", "table", t.table, "error", err.Error())
+		}
+	}
 	poll := time.NewTicker(200 * time.Millisecond)
 	defer poll.Stop()
 	var buf []outcome
@@ -180,6 +189,12 @@ func (d *dispatcher) cycle(ctx context.Context, outs []outcome, want int) (int, 
 		if o.batch.pending--; o.batch.pending == 0 {
 			done = append(done, o.batch)
 		}
+	}
+	if len(rows) == 0 && len(done) == 0 && want == 0 {
+		// Only outcomes of batches still in flight: nothing to write yet, and a write
+		// transaction would hold SQLite's one writer for nothing.
+		d.forget(outs)
+		return 0, nil
 	}
 	var jobs, expanded []claimed
 	var leased []*inflightBatch

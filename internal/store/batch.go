@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,7 +11,8 @@ import (
 // InsertRows inserts rows into table with multi-row INSERT statements using $N
 // placeholders, which both engines accept. For many rows on SQLite use DB.BulkInsert.
 func InsertRows(ctx context.Context, q Querier, table string, cols []string, rows [][]any) error {
-	return insertRows(ctx, q, table, cols, rows, func(n int) string { return "$" + strconv.Itoa(n) }, "")
+	var db DB // no prepared statements: a plain multi-row INSERT
+	return db.insertRows(ctx, q, table, cols, rows, func(n int) string { return "$" + strconv.Itoa(n) }, "")
 }
 
 // BulkInsert inserts many rows in multi-row statements of up to 500 rows. On SQLite it
@@ -27,39 +29,74 @@ func (db *DB) BulkUpsert(ctx context.Context, q Querier, table string, cols []st
 	if db.Engine == Postgres {
 		return db.pgBulkInsert(ctx, q, table, cols, rows, onConflict)
 	}
-	return insertRows(ctx, q, table, cols, rows, func(int) string { return "?" }, onConflict)
+	return db.insertRows(ctx, q, table, cols, rows, func(int) string { return "?" }, onConflict)
 }
 
-func insertRows(ctx context.Context, q Querier, table string, cols []string, rows [][]any, placeholder func(int) string, onConflict string) error {
-	const batch = 500
-	for start := 0; start < len(rows); start += batch {
-		end := min(start+batch, len(rows))
-		var sb strings.Builder
-		sb.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+// PrepareBulk prepares, outside any transaction, the statement BulkInsert uses for a
+// full chunk of rows into table. On SQLite a BulkInsert in a write transaction then runs
+// it without parsing the 500 rows' worth of SQL again (a tenth of the writer's time in
+// a broadcast); elsewhere it does nothing.
+func (db *DB) PrepareBulk(ctx context.Context, table string, cols []string) error {
+	if db.Engine != SQLite {
+		return nil
+	}
+	_, err := db.Prepared(ctx, insertSQL(table, cols, bulkRows, func(int) string { return "?" }, ""))
+	return err
+}
+
+// bulkRows is how many rows one multi-row INSERT carries.
+const bulkRows = 500
+
+// insertSQL is the multi-row INSERT of n rows.
+func insertSQL(table string, cols []string, n int, placeholder func(int) string, onConflict string) string {
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	k := 0
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			k++
+			sb.WriteString(placeholder(k))
+		}
+		sb.WriteByte(')')
+	}
+	if onConflict != "" {
+		sb.WriteString(" " + onConflict)
+	}
+	return sb.String()
+}
+
+func (db *DB) insertRows(ctx context.Context, q Querier, table string, cols []string, rows [][]any, placeholder func(int) string, onConflict string) error {
+	for start := 0; start < len(rows); start += bulkRows {
+		end := min(start+bulkRows, len(rows))
 		args := make([]any, 0, (end-start)*len(cols))
 		for i, r := range rows[start:end] {
 			if len(r) != len(cols) {
 				return fmt.Errorf("insert into %s: row %d has %d values for %d columns", table, start+i, len(r), len(cols))
 			}
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteByte('(')
-			for j := range r {
-				if j > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString(placeholder(len(args) + j + 1))
-			}
-			sb.WriteByte(')')
 			args = append(args, r...)
 		}
-		if onConflict != "" {
-			sb.WriteString(" " + onConflict)
+		query := insertSQL(table, cols, end-start, placeholder, onConflict)
+		var err error
+		if st, ok := db.prepared(query); ok && isTx(q) {
+			_, err = q.(*sql.Tx).StmtContext(ctx, st).ExecContext(ctx, args...)
+		} else {
+			_, err = q.ExecContext(ctx, query, args...)
 		}
-		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+		if err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
 	}
 	return nil
+}
+
+func isTx(q Querier) bool {
+	_, ok := q.(*sql.Tx)
+	return ok
 }

@@ -40,6 +40,10 @@ func TestBulkUpsertValues(t *testing.T) {
 				rows[i] = []any{store.NewID(), n, uint32(i) * 3, i%3 == 0, float64(i) / 4, store.TS(at.Add(time.Duration(i) * time.Second)),
 					rawOf(i), note}
 			}
+			// Full chunks run the statement PrepareBulk prepared (on SQLite), the rest is parsed.
+			if err := db.PrepareBulk(ctx, "bulk_probe", cols); err != nil {
+				t.Fatal(err)
+			}
 			err := db.InTx(ctx, func(tx *sql.Tx) error { return db.BulkInsert(ctx, tx, "bulk_probe", cols, rows) })
 			if err != nil {
 				t.Fatal(err)

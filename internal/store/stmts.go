@@ -25,3 +25,12 @@ func (db *DB) Prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	return st, nil
 }
+
+// prepared returns query's statement if Prepared has prepared it.
+func (db *DB) prepared(query string) (*sql.Stmt, bool) {
+	v, ok := db.stmts.Load(query)
+	if !ok {
+		return nil, false
+	}
+	return v.(*sql.Stmt), true
+}
