@@ -79,9 +79,11 @@ func resolve(ctx context.Context, tx *sql.Tx, p *access.Principal, a Audience, o
 		}
 		return rows.Err()
 	}
+	// In no particular order: writePlans puts the recipients in owner order anyway, and
+	// sorting 100,000 people here was a tenth of the time to create a broadcast.
 	const active = `FROM people p JOIN departments d ON d.id = p.department_id WHERE p.status <> 'departed' AND d.path LIKE $1`
 	if a.All { // everyone active in the sender's scope: inside it by construction
-		if err := people(`SELECT p.id, p.department_id `+active+` ORDER BY d.path, p.id`, scope); err != nil {
+		if err := people(`SELECT p.id, p.department_id `+active, scope); err != nil {
 			return nil, err
 		}
 	}
@@ -100,7 +102,7 @@ func resolve(ctx context.Context, tx *sql.Tx, p *access.Principal, a Audience, o
 			rc.refuse(field, fmt.Sprintf("department %s is outside your scope", id))
 			continue
 		}
-		if err := people(`SELECT p.id, p.department_id `+active+` AND d.path LIKE $2 ORDER BY d.path, p.id`, scope, path+"%"); err != nil {
+		if err := people(`SELECT p.id, p.department_id `+active+` AND d.path LIKE $2`, scope, path+"%"); err != nil {
 			return nil, err
 		}
 	}

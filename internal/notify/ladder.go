@@ -72,6 +72,7 @@ var escalatedMedia = map[string]string{
 // chanRow is a channel as the ladder needs it (no value: that is opened at send time).
 type chanRow struct {
 	id, kind, lookup string
+	position         int // the owner's order of preference (only read to sort them)
 }
 
 // rung is one attempt to reach a recipient.
@@ -170,31 +171,23 @@ func allChannels(ctx context.Context, q store.Querier, pg bool, col, prefix stri
 		return fmt.Errorf("load channels: %w", err)
 	}
 	defer rows.Close()
-	type ranked struct {
-		chanRow
-		position int
-	}
-	byOwner := map[string][]ranked{}
 	for rows.Next() {
 		var owner string
-		var c ranked
+		var c chanRow
 		if err := rows.Scan(&owner, &c.id, &c.kind, &c.lookup, &c.position); err != nil {
 			return err
 		}
 		if want[owner] {
-			byOwner[owner] = append(byOwner[owner], c)
+			out[prefix+owner] = append(out[prefix+owner], c)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for owner, cs := range byOwner {
-		slices.SortFunc(cs, func(a, b ranked) int { return cmp.Or(cmp.Compare(a.position, b.position), cmp.Compare(a.id, b.id)) })
-		list := make([]chanRow, len(cs))
-		for i, c := range cs {
-			list[i] = c.chanRow
+	if pg {
+		for _, id := range ids {
+			slices.SortFunc(out[prefix+id], func(a, b chanRow) int { return cmp.Or(cmp.Compare(a.position, b.position), cmp.Compare(a.id, b.id)) })
 		}
-		out[prefix+owner] = list
 	}
 	return nil
 }
