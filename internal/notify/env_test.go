@@ -110,6 +110,7 @@ type sink struct {
 	badSig   int
 	status   int             // answer status (0: 200)
 	reject   map[string]bool // numbers answered with 400 (an invalid number)
+	hold     map[string]chan struct{} // numbers whose message is recorded but answered only once closed
 	requests int
 	srv      *httptest.Server
 }
@@ -140,6 +141,11 @@ func newSink(t *testing.T, secret string) *sink {
 			return
 		}
 		s.got[m.To] = append(s.got[m.To], m)
+		if h := s.hold[m.To]; h != nil {
+			s.mu.Unlock()
+			<-h
+			s.mu.Lock()
+		}
 	}))
 	t.Cleanup(s.srv.Close)
 	return s
