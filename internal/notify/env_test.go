@@ -108,8 +108,8 @@ type sink struct {
 	secret   string
 	got      map[string][]channel.GatewayBody // by recipient number
 	badSig   int
-	status   int             // answer status (0: 200)
-	reject   map[string]bool // numbers answered with 400 (an invalid number)
+	status   int                      // answer status (0: 200)
+	reject   map[string]bool          // numbers answered with 400 (an invalid number)
 	hold     map[string]chan struct{} // numbers whose message is recorded but answered only once closed
 	requests int
 	srv      *httptest.Server
