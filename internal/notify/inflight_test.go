@@ -6,13 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"lifeline/internal/channel"
 	"lifeline/internal/notify"
 	"lifeline/internal/store/storetest"
 )
 
 // TestAnswerBeforeTheBatchIsWritten: a batch's rows are written when its last send
-// returns, and its messages go out before that. An answer to one of them that comes back
-// sooner waits for the rows and is recorded, instead of finding no such link.
+// returns, and its messages go out before that. An answer, the one-tap page and a
+// delivery receipt for one of them that come back sooner wait for the rows and are
+// served and recorded, instead of finding no such link or delivery.
 func TestAnswerBeforeTheBatchIsWritten(t *testing.T) {
 	for _, e := range storetest.Engines() {
 		t.Run(e.Name, func(t *testing.T) {
@@ -21,7 +23,7 @@ func TestAnswerBeforeTheBatchIsWritten(t *testing.T) {
 			sk := newSink(t, "gateway-secret-0123456789")
 			release := make(chan struct{})
 			sk.hold = map[string]chan struct{}{"+8613900000002": release}
-			en.gateway(sk, "gw", 0)
+			gw := en.gateway(sk, "gw", 0)
 			en.person("E001", "王一", "", "mobile", "13900000001")
 			en.person("E002", "王二", "", "mobile", "13900000002")
 			n, err := en.svc.Create(ctx, en.sys, en.incident, notify.Input{Audience: notify.Audience{Departments: []string{en.deptID}},
@@ -33,10 +35,10 @@ func TestAnswerBeforeTheBatchIsWritten(t *testing.T) {
 			stopped := make(chan struct{})
 			go func() { en.svc.RunDispatcher(dctx); close(stopped) }()
 			defer func() { stop(); <-stopped }()
-			var link string
+			var link, id string
 			for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 				if ms := sk.messages("+8613900000001"); len(ms) == 1 && len(sk.messages("+8613900000002")) == 1 {
-					link = ms[0].AckURL
+					link, id = ms[0].AckURL, ms[0].ID
 					break
 				}
 			}
@@ -47,17 +49,34 @@ func TestAnswerBeforeTheBatchIsWritten(t *testing.T) {
 			if c := en.counts(n.ID); c.Sent != 0 || c.Queued != 2 {
 				t.Fatalf("counts while the batch is in flight: %+v", c)
 			}
-			answered := make(chan error, 1)
+			token := link[strings.LastIndex(link, "/")+1:]
+			answered, paged, receipted := make(chan error, 1), make(chan error, 1), make(chan error, 1)
 			go func() {
-				answered <- en.svc.Acknowledge(ctx, link[strings.LastIndex(link, "/")+1:], notify.AckInput{Status: notify.AckSafe}, "link")
+				answered <- en.svc.Acknowledge(ctx, token, notify.AckInput{Status: notify.AckSafe}, "link")
 			}()
-			time.Sleep(200 * time.Millisecond) // let the answer find no rows first (not asserted)
+			go func() {
+				pg, err := en.svc.AckInfo(ctx, token)
+				if err == nil && pg.Text != "集合点变更" {
+					t.Errorf("one-tap page %+v", pg)
+				}
+				paged <- err
+			}()
+			go func() {
+				receipted <- en.svc.ApplyEvents(ctx, gw.ID, []channel.Event{{Key: id, Status: channel.EventDelivered}})
+			}()
+			time.Sleep(200 * time.Millisecond) // let them find no rows first (not asserted)
 			close(release)
 			if err := <-answered; err != nil {
 				t.Fatalf("an answer while its batch was in flight: %v", err)
 			}
-			if c := en.counts(n.ID); c.Sent != 2 || c.Acknowledged != 1 || c.Safe != 1 {
-				t.Fatalf("counts after the answer: %+v", c)
+			if err := <-paged; err != nil {
+				t.Fatalf("the one-tap page while its batch was in flight: %v", err)
+			}
+			if err := <-receipted; err != nil {
+				t.Fatalf("a receipt while its batch was in flight: %v", err)
+			}
+			if c := en.counts(n.ID); c.Sent != 2 || c.Delivered != 1 || c.Acknowledged != 1 || c.Safe != 1 {
+				t.Fatalf("counts after the answer and the receipt: %+v", c)
 			}
 		})
 	}
