@@ -11,8 +11,7 @@ import (
 // InsertRows inserts rows into table with multi-row INSERT statements using $N
 // placeholders, which both engines accept. For many rows on SQLite use DB.BulkInsert.
 func InsertRows(ctx context.Context, q Querier, table string, cols []string, rows [][]any) error {
-	var db DB // no prepared statements: a plain multi-row INSERT
-	return db.insertRows(ctx, q, table, cols, rows, func(n int) string { return "$" + strconv.Itoa(n) }, "")
+	return insertRows(ctx, q, nil, table, cols, rows, func(n int) string { return "$" + strconv.Itoa(n) }, "")
 }
 
 // BulkInsert inserts many rows in multi-row statements of up to 500 rows. On SQLite it
@@ -29,7 +28,7 @@ func (db *DB) BulkUpsert(ctx context.Context, q Querier, table string, cols []st
 	if db.Engine == Postgres {
 		return db.pgBulkInsert(ctx, q, table, cols, rows, onConflict)
 	}
-	return db.insertRows(ctx, q, table, cols, rows, func(int) string { return "?" }, onConflict)
+	return insertRows(ctx, q, db.prepared, table, cols, rows, func(int) string { return "?" }, onConflict)
 }
 
 // PrepareBulk prepares, outside any transaction, the statement BulkInsert uses for a
@@ -72,7 +71,10 @@ func insertSQL(table string, cols []string, n int, placeholder func(int) string,
 	return sb.String()
 }
 
-func (db *DB) insertRows(ctx context.Context, q Querier, table string, cols []string, rows [][]any, placeholder func(int) string, onConflict string) error {
+// insertRows runs the multi-row INSERTs; prepared (nil: none) finds a statement
+// prepared for a query, run instead of parsing it when q is a transaction.
+func insertRows(ctx context.Context, q Querier, prepared func(string) (*sql.Stmt, bool), table string, cols []string, rows [][]any,
+	placeholder func(int) string, onConflict string) error {
 	for start := 0; start < len(rows); start += bulkRows {
 		end := min(start+bulkRows, len(rows))
 		args := make([]any, 0, (end-start)*len(cols))
@@ -84,8 +86,9 @@ func (db *DB) insertRows(ctx context.Context, q Querier, table string, cols []st
 		}
 		query := insertSQL(table, cols, end-start, placeholder, onConflict)
 		var err error
-		if st, ok := db.prepared(query); ok && isTx(q) {
-			_, err = q.(*sql.Tx).StmtContext(ctx, st).ExecContext(ctx, args...)
+		tx, isTx := q.(*sql.Tx)
+		if st, ok := lookup(prepared, query); ok && isTx {
+			_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 		} else {
 			_, err = q.ExecContext(ctx, query, args...)
 		}
@@ -96,7 +99,9 @@ func (db *DB) insertRows(ctx context.Context, q Querier, table string, cols []st
 	return nil
 }
 
-func isTx(q Querier) bool {
-	_, ok := q.(*sql.Tx)
-	return ok
+func lookup(prepared func(string) (*sql.Stmt, bool), query string) (*sql.Stmt, bool) {
+	if prepared == nil {
+		return nil, false
+	}
+	return prepared(query)
 }
