@@ -57,8 +57,9 @@ func client(conc int) *http.Client {
 	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 4 * conc, MaxIdleConnsPerHost: 4 * conc}}
 }
 
-// load posts body to each URL with conc workers and returns the rate per second.
-func load(urls []string, body []byte, conc int, sign string) (float64, error) {
+// load posts to each URL with conc workers and returns the rate per second: body when
+// it is not nil, else the i-th message of messages (built before the clock starts).
+func load(urls []string, body []byte, messages [][]byte, conc int, sign string) (float64, error) {
 	hc := client(conc)
 	var next, failed atomic.Int64
 	var wg sync.WaitGroup
@@ -74,8 +75,7 @@ func load(urls []string, body []byte, conc int, sign string) (float64, error) {
 				}
 				b := body
 				if b == nil {
-					b, _ = json.Marshal(channel.GatewayBody{ID: fmt.Sprintf("raw-%d", i), To: fmt.Sprintf("+86139%08d", i), Text: "厂区火灾，请立即撤离",
-						AckURL: "http://127.0.0.1/a/x"})
+					b = messages[i]
 				}
 				req, _ := http.NewRequest(http.MethodPost, urls[i], bytes.NewReader(b))
 				req.Header.Set("Content-Type", "application/json")
@@ -214,13 +214,22 @@ func run() error {
 		fmt.Fprintln(os.Stderr, "cpu profile:", err)
 	}
 
-	// The raw limit: a bare client posting as many signed messages to an identical sink.
+	// The raw limit: a bare client posting as many signed messages to an identical sink,
+	// the same messages Lifeline sent (text, acknowledgement link and all, under other ids),
+	// so that both sinks do the same work per request.
 	raw, err := blackbox.NewSink(secret)
 	if err != nil {
 		return err
 	}
 	defer raw.Close()
-	rawRate, err := load(repeat(raw.URL(), reachable), nil, *conc, secret)
+	links := sink.AckURLs()
+	messages := make([][]byte, reachable)
+	for i := range messages {
+		link := links[i%len(links)]
+		messages[i], _ = json.Marshal(channel.GatewayBody{ID: fmt.Sprintf("raw-%026d", i), To: fmt.Sprintf("+86139%08d", i),
+			Text: "厂区火灾，请立即撤离 " + link, AckURL: link})
+	}
+	rawRate, err := load(repeat(raw.URL(), reachable), nil, messages, *conc, secret)
 	if err != nil {
 		return err
 	}
@@ -243,9 +252,8 @@ func run() error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	links := sink.AckURLs()
 	ackBody := []byte(`{"status":"safe"}`)
-	helloRate, err := load(repeat("http://"+helloAddr+"/a/x", len(links)), ackBody, *conc, "")
+	helloRate, err := load(repeat("http://"+helloAddr+"/a/x", len(links)), ackBody, nil, *conc, "")
 	if err != nil {
 		return err
 	}
@@ -256,7 +264,7 @@ func run() error {
 			}
 		}()
 	}
-	ackRate, err := load(links, ackBody, *conc, "")
+	ackRate, err := load(links, ackBody, nil, *conc, "")
 	if err != nil {
 		return err
 	}

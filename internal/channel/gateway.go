@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"lifeline/internal/vault"
 )
 
 // HTTPGateway is the generic SMS gateway of SPEC §9: each message is POSTed as JSON
@@ -34,9 +36,9 @@ type GatewayConfig struct {
 }
 
 type gateway struct {
-	url    string
-	secret []byte
-	http   *http.Client
+	url  string
+	mac  *vault.MAC // of the secret
+	http *http.Client
 }
 
 // GatewayBody is the JSON body the gateway receives.
@@ -55,7 +57,7 @@ func newGateway(cfg json.RawMessage, d Deps) (Sender, error) {
 	if err := ValidateGateway(c); err != nil {
 		return nil, err
 	}
-	return &gateway{url: c.URL, secret: []byte(c.Secret), http: d.HTTP}, nil
+	return &gateway{url: c.URL, mac: vault.NewMAC([]byte(c.Secret)), http: d.HTTP}, nil
 }
 
 // ValidateGateway checks a gateway configuration.
@@ -77,8 +79,10 @@ func ValidateGateway(c GatewayConfig) error {
 func Sign(secret, body []byte) string {
 	m := hmac.New(sha256.New, secret)
 	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+	return signature(m.Sum(nil))
 }
+
+func signature(mac []byte) string { return "sha256=" + hex.EncodeToString(mac) }
 
 // VerifySignature reports whether header is the signature of body under secret.
 func VerifySignature(secret, body []byte, header string) bool {
@@ -99,7 +103,8 @@ func (g *gateway) Send(ctx context.Context, m Message) (Result, error) {
 		return Result{}, Permanent(ScopeProvider, "config", err.Error())
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Lifeline-Signature", Sign(g.secret, body))
+	var buf [sha256.Size]byte
+	req.Header.Set("X-Lifeline-Signature", signature(g.mac.Sum(buf[:0], body)))
 	resp, err := g.http.Do(req)
 	if err != nil {
 		return Result{}, Temporary("transport", scrub(err.Error()), 0)

@@ -25,9 +25,9 @@ const (
 // a MAC over it. It holds no personal data; it cannot be guessed or forged, and it is
 // the same each time the delivery is sent, so a re-sent message carries the same link.
 func (s *Service) AckToken(deliveryID string) string {
-	m := hmac.New(sha256.New, s.ackKey)
-	m.Write([]byte(deliveryID))
-	return deliveryID + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+	var buf [sha256.Size]byte
+	sum := s.ackMAC.Sum(buf[:0], []byte(deliveryID))
+	return deliveryID + "." + base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
 // AckURL is a delivery's acknowledgement link.

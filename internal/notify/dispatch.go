@@ -116,7 +116,7 @@ func (s *Service) dispatchLoop(ctx context.Context) {
 		}
 	}
 	// Let the sends in flight finish and record them.
-	go func() { d.sends.Wait(); close(d.results) }()
+	go func() { d.stopSenders(); close(d.results) }()
 	for o := range d.results {
 		buf = append(buf, o)
 	}
@@ -132,8 +132,9 @@ type dispatcher struct {
 	s        *Service
 	mu       sync.Mutex
 	inflight map[string]bool // delivery id → whether it has a row (not of a batch in flight)
-	sends    sync.WaitGroup
+	sends    sync.WaitGroup  // deliveries claimed and not yet reported, and channel loads
 	results  chan outcome
+	senders  senders
 	// batches are the batches this dispatcher leased and has not written yet (owned by
 	// its loop: only the loop reads or changes them).
 	batches map[string]*inflightBatch
@@ -254,18 +255,6 @@ func (d *dispatcher) cycle(ctx context.Context, outs []outcome, want int) (int, 
 		}()
 	}
 	return len(jobs) + len(expanded), nil
-}
-
-// start sends claimed deliveries, each in its own goroutine (the providers' slots bound
-// how many are in flight), and reports their outcomes.
-func (d *dispatcher) start(ctx context.Context, jobs []claimed, provs map[string][]*provider) {
-	for _, j := range jobs {
-		d.sends.Add(1)
-		go func(j claimed) {
-			defer d.sends.Done()
-			d.results <- d.s.send(ctx, j, provs[j.media])
-		}(j)
-	}
 }
 
 // claim reserves up to n ready deliveries with a lease and loads what their sends need.

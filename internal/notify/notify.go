@@ -37,7 +37,7 @@ type Service struct {
 	log     *slog.Logger
 	cfg     Config
 	http    *http.Client
-	ackKey  []byte
+	ackMAC  *vault.MAC // of acknowledgement links and callback URLs
 	sleep   func(time.Duration)
 	wakeup  chan struct{}
 	acks    *ackBatcher
@@ -91,7 +91,7 @@ func New(d Deps, cfg Config) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{db: d.DB, vault: d.Vault, clock: d.Clock, rosters: d.Rosters, log: log, cfg: cfg, http: hc,
-		ackKey: d.Vault.SubKey("ack-links"), wakeup: make(chan struct{}, 1), provs: map[string]*provider{}}
+		ackMAC: vault.NewMAC(d.Vault.SubKey("ack-links")), wakeup: make(chan struct{}, 1), provs: map[string]*provider{}}
 	s.sleep = d.Sleep
 	if s.sleep == nil {
 		s.sleep = time.Sleep

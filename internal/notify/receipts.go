@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"errors"
@@ -22,9 +21,7 @@ import (
 // callbackSecret is the unguessable path segment of a provider's callback URL: Aliyun
 // and Tencent do not sign their pushes, so knowing the URL is the credential.
 func (s *Service) callbackSecret(providerID string) string {
-	m := hmac.New(sha256.New, s.ackKey)
-	m.Write([]byte("callback:" + providerID))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+	return base64.RawURLEncoding.EncodeToString(s.ackMAC.Sum(nil, []byte("callback:"+providerID))[:18])
 }
 
 // CallbackURL is where a provider pushes receipts and replies.

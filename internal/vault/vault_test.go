@@ -2,6 +2,8 @@ package vault
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"os"
 	"path/filepath"
@@ -117,5 +119,18 @@ func TestEnvironmentKey(t *testing.T) {
 	}
 	if got, _ := v.Open(v.Seal([]byte("a"), ""), ""); string(got) != "a" {
 		t.Fatal("round trip failed")
+	}
+}
+
+// TestMACMatchesHMAC: the pooled MAC is HMAC-SHA256, from its first use and on reuse.
+func TestMACMatchesHMAC(t *testing.T) {
+	key := []byte("a key of some length")
+	m := NewMAC(key)
+	for _, msg := range []string{"", "one", "two", "one"} {
+		want := hmac.New(sha256.New, key)
+		want.Write([]byte(msg))
+		if got := m.Sum(nil, []byte(msg)); !hmac.Equal(got, want.Sum(nil)) {
+			t.Fatalf("MAC(%q) = %x, want %x", msg, got, want.Sum(nil))
+		}
 	}
 }
