@@ -2,8 +2,9 @@
 // same machine in the same run (absolute rates drift on a shared machine; ratios hold):
 //
 //   - broadcast: N recipients through the generic gateway to a local sink, from the POST
-//     until every delivery is recorded as sent, against a bare Go HTTP client posting the
-//     same number of signed requests to an identical sink with the same concurrency;
+//     until every delivery is recorded as sent, against a bare Go HTTP client (a process
+//     of its own, as serve is) posting the same messages to an identical sink with the
+//     same concurrency;
 //   - acknowledgements: N durable acknowledgement POSTs against a hello-world handler in
 //     its own process, under the same load generator;
 //   - peak RSS of the serving process.
@@ -38,6 +39,13 @@ func main() {
 		hello(os.Args[2])
 		return
 	}
+	if len(os.Args) > 5 && os.Args[1] == "post" {
+		if err := post(os.Args[2], os.Args[3], os.Args[4], os.Args[5]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench post:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -51,6 +59,41 @@ func hello(addr string) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"safe"}` + "\n"))
 	}))
+}
+
+// post is the bare client as a process of its own, as serve is: it posts the messages
+// of a file (one JSON body a line) to url, signed with secret, conc at a time, and
+// prints the rate per second.
+func post(url, concurrency, secret, file string) error {
+	conc, err := strconv.Atoi(concurrency)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	messages := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	rate, err := load(repeat(url, len(messages)), nil, messages, conc, secret)
+	if err != nil {
+		return err
+	}
+	fmt.Println(rate)
+	return nil
+}
+
+// bareClient runs post in a child process and returns its rate.
+func bareClient(url string, conc int, secret string, messages [][]byte, dir string) (float64, error) {
+	file := filepath.Join(dir, "messages.jsonl")
+	if err := os.WriteFile(file, bytes.Join(messages, []byte("\n")), 0o600); err != nil {
+		return 0, err
+	}
+	self, _ := os.Executable()
+	out, err := exec.Command(self, "post", url, strconv.Itoa(conc), secret, file).Output()
+	if err != nil {
+		return 0, fmt.Errorf("bare client: %w", err)
+	}
+	return strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
 }
 
 func client(conc int) *http.Client {
@@ -216,12 +259,9 @@ func run() error {
 
 	// The raw limit: a bare client posting as many signed messages to an identical sink,
 	// the same messages Lifeline sent (text, acknowledgement link and all, under other ids),
-	// so that both sinks do the same work per request.
-	raw, err := blackbox.NewSink(secret)
-	if err != nil {
-		return err
-	}
-	defer raw.Close()
+	// so that both sinks do the same work per request. The client is a process of its
+	// own, as serve is; the same client inside the sink's process (no wake-ups across
+	// processes, one scheduler for both ends) is reported too.
 	links := sink.AckURLs()
 	messages := make([][]byte, reachable)
 	for i := range messages {
@@ -229,7 +269,24 @@ func run() error {
 		messages[i], _ = json.Marshal(channel.GatewayBody{ID: fmt.Sprintf("raw-%026d", i), To: fmt.Sprintf("+86139%08d", i),
 			Text: "厂区火灾，请立即撤离 " + link, AckURL: link})
 	}
-	rawRate, err := load(repeat(raw.URL(), reachable), nil, messages, *conc, secret)
+	raw, err := blackbox.NewSink(secret)
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	rawRate, err := bareClient(raw.URL(), *conc, secret, messages, tmp)
+	if err != nil {
+		return err
+	}
+	if st := raw.Stats(); st.Recipients != reachable || st.BadSig > 0 {
+		return fmt.Errorf("bare client: the sink received %d numbers (%d bad signatures), want %d", st.Recipients, st.BadSig, reachable)
+	}
+	inner, err := blackbox.NewSink(secret)
+	if err != nil {
+		return err
+	}
+	defer inner.Close()
+	innerRate, err := load(repeat(inner.URL(), reachable), nil, messages, *conc, secret)
 	if err != nil {
 		return err
 	}
@@ -279,6 +336,7 @@ func run() error {
 	fmt.Printf("engine=%s recipients=%d concurrency=%d post_ms=%d\n", engine, reachable, *conc, posted.Milliseconds())
 	fmt.Printf("broadcast: %.0f msg/s in %.1fs; bare client %.0f req/s; ratio %.2f; resent same id %d; different ids %d\n",
 		rate, elapsed.Seconds(), rawRate, rate/rawRate, st.SameIDAgain, st.DifferentID)
+	fmt.Printf("  (the bare client inside the sink's process: %.0f req/s; ratio to it %.2f)\n", innerRate, rate/innerRate)
 	fmt.Printf("acks: %.0f/s durable; hello-world %.0f/s; ratio %.2f (%d acknowledged)\n", ackRate, helloRate, ackRate/helloRate, c.Acknowledged)
 	fmt.Printf("peak RSS of serve during the broadcast: %.0f MB\n", float64(rss)/(1<<20))
 	return nil

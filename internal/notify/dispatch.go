@@ -100,7 +100,13 @@ func (s *Service) dispatchLoop(ctx context.Context) {
 				n = 0
 			}
 			buf = buf[:0]
-			more = want > 0 && n >= want // an expanded batch may bring more than asked
+			if want > 0 {
+				// Ready deliveries may remain when the claim got all it asked for (an
+				// expanded batch may bring more). A cycle that claimed nothing for want of
+				// room leaves this as it was: without room it learned nothing, and
+				// forgetting it starved the senders until the next poll.
+				more = n >= want
+			}
 			if more || len(d.results) > 0 {
 				continue
 			}
