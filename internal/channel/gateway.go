@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,9 +37,10 @@ type GatewayConfig struct {
 }
 
 type gateway struct {
-	url  string
-	mac  *vault.MAC // of the secret
-	http *http.Client
+	url    string
+	mac    *vault.MAC // of the secret
+	http   *http.Client
+	direct *gatewayConns // plain HTTP without a proxy: see gatewayConns
 }
 
 // GatewayBody is the JSON body the gateway receives.
@@ -57,7 +59,8 @@ func newGateway(cfg json.RawMessage, d Deps) (Sender, error) {
 	if err := ValidateGateway(c); err != nil {
 		return nil, err
 	}
-	return &gateway{url: c.URL, mac: vault.NewMAC([]byte(c.Secret)), http: d.HTTP}, nil
+	u, _ := url.Parse(c.URL) // checked by ValidateGateway
+	return &gateway{url: c.URL, mac: vault.NewMAC([]byte(c.Secret)), http: d.HTTP, direct: newGatewayConns(u)}, nil
 }
 
 // ValidateGateway checks a gateway configuration.
@@ -98,22 +101,24 @@ func (g *gateway) Send(ctx context.Context, m Message) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
-	if err != nil {
-		return Result{}, Permanent(ScopeProvider, "config", err.Error())
-	}
-	req.Header.Set("Content-Type", "application/json")
 	var buf [sha256.Size]byte
-	req.Header.Set("X-Lifeline-Signature", signature(g.mac.Sum(buf[:0], body)))
-	resp, err := g.http.Do(req)
+	sig := signature(g.mac.Sum(buf[:0], body))
+	var a gatewayAnswer
+	if g.direct != nil {
+		a, err = g.direct.post(ctx, body, sig)
+	} else {
+		a, err = g.viaClient(ctx, body, sig)
+	}
 	if err != nil {
+		var ce *Error
+		if errors.As(err, &ce) {
+			return Result{}, ce
+		}
 		return Result{}, Temporary("transport", scrub(err.Error()), 0)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode/100 != 2 {
-		e := HTTPStatus(resp.StatusCode, string(b))
-		if s := resp.Header.Get("Retry-After"); s != "" {
+	if a.status/100 != 2 {
+		e := HTTPStatus(a.status, string(a.body))
+		if s := a.retryAfter; s != "" {
 			var secs int
 			if _, err := fmt.Sscan(s, &secs); err == nil && secs > 0 {
 				e.RetryAfter = time.Duration(secs) * time.Second
@@ -122,4 +127,21 @@ func (g *gateway) Send(ctx context.Context, m Message) (Result, error) {
 		return Result{}, e
 	}
 	return Result{}, nil
+}
+
+// viaClient posts through the http.Client (HTTPS, or a proxy in the environment).
+func (g *gateway) viaClient(ctx context.Context, body []byte, sig string) (gatewayAnswer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
+	if err != nil {
+		return gatewayAnswer{}, Permanent(ScopeProvider, "config", err.Error())
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Lifeline-Signature", sig)
+	resp, err := g.http.Do(req)
+	if err != nil {
+		return gatewayAnswer{}, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return gatewayAnswer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), body: b}, nil
 }
