@@ -129,7 +129,7 @@ func (g *gatewayConns) roundTrip(ctx context.Context, c *gatewayConn, body []byt
 	if err != nil {
 		return gatewayAnswer{}, true, fmt.Errorf("read the gateway's answer: %w", err)
 	}
-	if resp.Close || stop() == false {
+	if resp.Close || !stop() { // ctx ended: its deadline is on the connection
 		c.c.Close()
 	} else {
 		g.put(c)
