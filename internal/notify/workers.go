@@ -68,11 +68,17 @@ func (d *dispatcher) poolFor(ctx context.Context, media string, provs []*provide
 // start hands claimed deliveries to the senders of their media and reports each
 // outcome on d.results.
 func (d *dispatcher) start(ctx context.Context, jobs []claimed, provs map[string][]*provider) {
+	pools := map[string]*sendPool{} // of this call's media: the pools are looked up once
 	for _, j := range jobs {
 		d.sends.Add(1)
 		sj := sendJob{j: j, provs: provs[j.media]}
+		p := pools[j.media]
+		if p == nil {
+			p = d.poolFor(ctx, j.media, sj.provs)
+			pools[j.media] = p
+		}
 		select {
-		case d.poolFor(ctx, j.media, sj.provs).queue <- sj:
+		case p.queue <- sj:
 		default:
 			// The queue is full (an expanded batch brought more than the room asked
 			// for): this one gets a goroutine of its own rather than holding up the loop.
