@@ -110,3 +110,37 @@ func TestGatewayUnreachable(t *testing.T) {
 		t.Fatalf("error %v, want temporary", err)
 	}
 }
+
+// TestGatewayOverHTTPS: an https gateway goes through the http.Client (its TLS settings),
+// signed the same way, and its refusal is classified as before.
+func TestGatewayOverHTTPS(t *testing.T) {
+	const secret = "gateway-secret-0123456789"
+	var got atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !VerifySignature([]byte(secret), body, r.Header.Get("X-Lifeline-Signature")) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		if got.Add(1) == 2 {
+			http.Error(w, "invalid number", http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	s, err := HTTPGateway.New(mustJSON(t, GatewayConfig{URL: srv.URL + "/send", Secret: secret}), Deps{HTTP: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.(*gateway).direct != nil {
+		t.Fatal("an https gateway should go through the http.Client")
+	}
+	m := Message{Key: "k1", To: "+8613912345678", Text: "hi"}
+	if _, err := s.Send(context.Background(), m); err != nil {
+		t.Fatalf("first send: %v", err)
+	}
+	if e := Classify(func() error { _, err := s.Send(context.Background(), m); return err }()); e == nil || e.Temporary || e.Scope != ScopeMessage {
+		t.Fatalf("a 400 answer: got %+v, want a permanent message-scope error", e)
+	}
+}
