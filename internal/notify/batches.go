@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -191,17 +192,44 @@ type inflightBatch struct {
 // writeBatch writes a batch's recipient and delivery rows with its sends' outcomes and
 // marks it expanded, if this dispatcher's lease on it still holds; false when it did
 // not (the lease lapsed and another dispatcher took the batch over: it writes the rows).
+// The rows follow the plan as it is now, not as it was leased: a person, contact or
+// channel erased meanwhile has been blanked in it (migration 0023's triggers).
 func (s *Service) writeBatch(ctx context.Context, tx *sql.Tx, ib *inflightBatch) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE notification_batches SET state = 'expanded', claim = NULL
-		WHERE id = $1 AND claim = $2 AND state = 'queued'`, ib.id, ib.claim)
-	if err != nil {
-		return false, fmt.Errorf("mark batch expanded: %w", err)
+	lock := ""
+	if s.db.Engine == store.Postgres {
+		lock = " FOR UPDATE" // an erasure rewriting the plan waits for this write, or this for it
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	var b []byte
+	err := tx.QueryRowContext(ctx, `SELECT plan FROM notification_batches WHERE id = $1 AND claim = $2 AND state = 'queued'`+lock,
+		ib.id, ib.claim).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read batch plan: %w", err)
+	}
+	plans, err := decodePlan(b)
+	if err != nil {
 		return false, err
 	}
-	_, err = s.insertRecipients(ctx, tx, ib.si.n, ib.plans, rowsAs{notBefore: ib.leasedAt, batchID: ib.id, outcomes: ib.outcomes})
+	if len(plans) != len(ib.outcomes) {
+		return false, fmt.Errorf("notification batch %s: plan of %d recipients, %d sent", ib.id, len(plans), len(ib.outcomes))
+	}
+	if err := markExpanded(ctx, tx, ib.id); err != nil {
+		return false, err
+	}
+	_, err = s.insertRecipients(ctx, tx, ib.si.n, plans, rowsAs{notBefore: ib.leasedAt, batchID: ib.id, outcomes: ib.outcomes})
 	return err == nil, err
+}
+
+// markExpanded marks a batch written. Its plan is emptied: the rows hold everything it
+// said, and ids and blind indexes are not kept twice.
+func markExpanded(ctx context.Context, tx *sql.Tx, id string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE notification_batches SET state = 'expanded', claim = NULL, plan = $1 WHERE id = $2`,
+		[]byte{}, id); err != nil {
+		return fmt.Errorf("mark batch expanded: %w", err)
+	}
+	return nil
 }
 
 // cachedSendInfo reads a notification's sendInfo once per transaction.
@@ -310,10 +338,7 @@ func (s *Service) expandBatch(ctx context.Context, tx *sql.Tx, b batch, infos ma
 	if _, err := s.insertRecipients(ctx, tx, si.n, plans, rowsAs{notBefore: now, state: "cancelled", batchID: b.id}); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE notification_batches SET state = 'expanded', claim = NULL WHERE id = $1`, b.id); err != nil {
-		return fmt.Errorf("mark batch expanded: %w", err)
-	}
-	return nil
+	return markExpanded(ctx, tx, b.id)
 }
 
 // releaseBatches lets the batches of an approved notification go now.

@@ -89,3 +89,44 @@ func TestBatchesLifecycle(t *testing.T) {
 		})
 	}
 }
+
+// TestErasedBeforeTheirBatch erases a person (their right to deletion) after a large
+// notification planned them and before their batch is written: everyone else is sent
+// to and recorded, the erased person's planned message is not sent (their channels are
+// gone with them), and no row of the notification keeps their id.
+func TestErasedBeforeTheirBatch(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			en := newEnv(t, e, notify.Config{Inline: 2, Batch: 3})
+			sk := newSink(t, "gateway-secret-0123456789")
+			en.gateway(sk, "gw", 0)
+			const n = 10
+			ids := make([]string, n)
+			for i := range n {
+				ids[i] = en.person(fmt.Sprintf("E%03d", i), fmt.Sprintf("员工%d", i), "", "mobile", fmt.Sprintf("1390000%04d", i))
+			}
+			nt, err := en.svc.Create(ctx, en.sys, en.incident, notify.Input{Audience: notify.Audience{Departments: []string{en.deptID}},
+				Text: "请立即撤离", RequireAck: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := en.dir.DeletePerson(ctx, en.sys, ids[4], "本人要求删除"); err != nil {
+				t.Fatal(err)
+			}
+			en.dispatch(func() bool { c := en.counts(nt.ID); return c.Sent+c.Failed == n })
+			if c := en.counts(nt.ID); c.Recipients != n || c.Sent != n-1 || c.Failed != 1 {
+				t.Fatalf("counts = %+v", en.counts(nt.ID))
+			}
+			if got := len(sk.messages("+8613900000004")); got != 0 {
+				t.Fatalf("the erased person was sent %d messages", got)
+			}
+			for _, q := range []string{`SELECT COUNT(*) FROM recipients WHERE person_id = $1`, `SELECT COUNT(*) FROM deliveries WHERE person_id = $1`} {
+				var left int
+				if err := en.db.Read.QueryRowContext(ctx, q, ids[4]).Scan(&left); err != nil || left != 0 {
+					t.Fatalf("%s: %d, %v", q, left, err)
+				}
+			}
+		})
+	}
+}
