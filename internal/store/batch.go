@@ -25,6 +25,9 @@ func (db *DB) BulkInsert(ctx context.Context, q Querier, table string, cols []st
 // BulkUpsert is BulkInsert with a conflict clause appended to each statement, e.g.
 // "ON CONFLICT (id) DO UPDATE SET name = excluded.name" (the same syntax on both engines).
 func (db *DB) BulkUpsert(ctx context.Context, q Querier, table string, cols []string, rows [][]any, onConflict string) error {
+	if len(rows) == 0 {
+		return nil
+	}
 	if db.Engine == Postgres {
 		return db.pgBulkInsert(ctx, q, table, cols, rows, onConflict)
 	}

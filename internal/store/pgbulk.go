@@ -24,6 +24,11 @@ func (db *DB) pgBulkInsert(ctx context.Context, q Querier, table string, cols []
 	if err != nil {
 		return err
 	}
+	if onConflict == "" {
+		if done, err := db.pgCopy(ctx, q, table, cols, types, rows); done || err != nil {
+			return err
+		}
+	}
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") SELECT ")
 	bytea := make([]bool, len(cols))

@@ -38,6 +38,9 @@ type DB struct {
 	stmts  sync.Map // query → *sql.Stmt prepared on Write (see Prepared)
 	// colTypes caches PostgreSQL column types by table (see pgBulkInsert).
 	colTypes sync.Map
+	// txConns maps a PostgreSQL write transaction to its connection: COPY is not
+	// reachable through database/sql, only through the connection (see pgCopy).
+	txConns sync.Map
 }
 
 // Close closes both pools.
@@ -51,7 +54,19 @@ func (db *DB) Close() error {
 
 // InTx runs fn in a write transaction, committing when fn returns nil and rolling back otherwise.
 func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return inTx(ctx, db.Write, nil, fn)
+	if db.Engine != Postgres {
+		return inTx(ctx, db.Write, nil, fn)
+	}
+	conn, err := db.Write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	return inTx(ctx, conn, nil, func(tx *sql.Tx) error {
+		db.txConns.Store(tx, conn)
+		defer db.txConns.Delete(tx)
+		return fn(tx)
+	})
 }
 
 // ReadTx runs fn in a read-only transaction, so that several queries see one snapshot.
@@ -59,7 +74,12 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return inTx(ctx, db.Read, &sql.TxOptions{ReadOnly: db.Engine == Postgres}, fn)
 }
 
-func inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) (err error) {
+// beginner is a pool or one connection of it.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func inTx(ctx context.Context, pool beginner, opts *sql.TxOptions, fn func(tx *sql.Tx) error) (err error) {
 	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
